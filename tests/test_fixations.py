@@ -28,7 +28,7 @@ def video(tmp_path_factory):
 
 
 def _synth_raw(path: Path) -> Path:
-    "Gaze at (0.3, 0.6) on red frames 0-66, a saccade frame, (0.7, 0.2) on 68-129 (mostly black), a blink, (0.5, 0.5) on 131-191 (colour changes)."
+    "Gaze at (0.3, 0.6) on red frames 0-66, a saccade frame (67), (0.7, 0.2) on 68-129 (mostly black), a blink, (0.5, 0.5) on 131-191 (colour changes)."
     x, y = np.full(N, np.nan), np.full(N, np.nan)
     x[:67], y[:67] = 0.3, 0.6
     x[67], y[67] = 0.5, 0.4

@@ -1,10 +1,10 @@
-"""Command-line checks of `gazeqwen fixations` (`gazeqwen.fixations.fixations_cli`): files written, summary, errors."""
+"""Command-line checks of `gazeqwen fixations` (`gazeqwen.fixations.fixations_cli` / `run_fixations`): files, summary, errors."""
 import json, subprocess, sys
 from pathlib import Path
 
 import numpy as np, pandas as pd, pytest
 
-from gazeqwen.fixations import FIXATION_CSV_COLUMNS, fixations_cli, write_synth_gaze
+from gazeqwen.fixations import FIXATION_CSV_COLUMNS, fixations_cli, run_fixations, write_synth_gaze
 
 FPS, N = 24, 192  # 8 s test video
 
@@ -39,7 +39,7 @@ def _synth_raw(path: Path) -> Path:
 
 def test_cli_synth_writes_csv_png_summary(video, tmp_path, capsys):
     raw = _synth_raw(tmp_path / 'gaze_raw' / 'clip_gaze.csv')
-    rep = fixations_cli(['--format', 'synth', str(raw), str(video), '--out', str(tmp_path / 'out')])
+    rep = run_fixations(['--format', 'synth', str(raw), str(video), '--out', str(tmp_path / 'out')])
     out = capsys.readouterr().out
     assert rep['detected'] == 3 and rep['kept'] == 1
     assert rep['dropped'] == {'duration': 0, 'black': 1, 'consistency': 1}
@@ -59,7 +59,7 @@ def test_cli_synth_writes_csv_png_summary(video, tmp_path, capsys):
 
 def test_cli_filters_switch_off(video, tmp_path):
     raw = _synth_raw(tmp_path / 'clip_gaze.csv')
-    rep = fixations_cli(['--format', 'synth', str(raw), str(video), '--out', str(tmp_path), '--no-black',
+    rep = run_fixations(['--format', 'synth', str(raw), str(video), '--out', str(tmp_path), '--no-black',
                          '--no-consistency', '--keep-duration', '0', '--stem', 'x'])
     assert rep['kept'] == 3 and rep['rules_on'] == {'duration': False, 'black': False, 'consistency': False}
     assert len(pd.read_csv(tmp_path / 'x_fixation_filtered.csv')) == 3
@@ -70,7 +70,7 @@ def test_cli_aria_pixels_scaled_by_video_size(video, tmp_path):
     ts = np.arange(30) / 10
     raw = tmp_path / 'take_eye_gaze_2d.csv'
     pd.DataFrame({'tracking_timestamp_us': (1_000_000 + ts * 1e6).round().astype(np.int64), 'x': 16.0, 'y': 24.0}).to_csv(raw, index=False)
-    rep = fixations_cli(['--format', 'aria', str(raw), str(video), '--out', str(tmp_path)])
+    rep = run_fixations(['--format', 'aria', str(raw), str(video), '--out', str(tmp_path)])
     assert rep['kept'] == 1 and abs(rep['radius'] - 96 / 64) < 1e-12
     df = pd.read_csv(tmp_path / 'clip_fixation_filtered.csv')
     np.testing.assert_allclose(df[['start_time', 'end_time', 'center_x', 'center_y']].values[0], [0, 69 / FPS, 0.25, 0.5], atol=1e-9)  # last frame with gaze: 69 (2.875 s)
@@ -87,3 +87,10 @@ def test_cli_malformed_raw_exits_with_file_and_line(video, tmp_path):
     with pytest.raises(SystemExit) as e:
         fixations_cli(['--format', 'tobii', str(raw), str(video), '--out', str(tmp_path)])
     assert e.value.code == 2
+
+
+def test_console_entry_returns_zero(video, tmp_path, capsys):
+    raw = _synth_raw(tmp_path / 'clip_gaze.csv')
+    from gazeqwen.cli import main
+    assert main(['fixations', '--format', 'synth', str(raw), str(video), '--out', str(tmp_path)]) == 0
+    assert '3 detected, 1 kept' in capsys.readouterr().out

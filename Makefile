@@ -32,7 +32,7 @@ pytest: $(STAMP)
 test: sync-check nbtest pytest
 
 export: $(STAMP)
-	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(BIN)/python tools/readme.py
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(BIN)/python tools/readme.py
 
 reproduce: $(STAMP)
 	$(BIN)/gazeqwen reproduce

@@ -17,7 +17,7 @@ def snapshot():
 
 
 before = snapshot()
-for cmd in ([str(BIN / 'nbdev_export')], [str(BIN / 'nbdev_clean')], [sys.executable, 'tools/readme.py']):
+for cmd in ([str(BIN / 'nbdev_clean')], [str(BIN / 'nbdev_export')], [sys.executable, 'tools/readme.py']):
     subprocess.run(cmd, cwd=ROOT, check=True)
 after = snapshot()
 changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))

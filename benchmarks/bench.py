@@ -163,12 +163,25 @@ class StageTimer:
     def __init__(self): self.t = {}
     def add(self, k, dt): self.t[k] = self.t.get(k, 0.0) + dt
 
+class _Unpatch:
+    "Handle that restores a method patched on an instance."
+    def __init__(self, obj, name): self.obj, self.name = obj, name
+    def remove(self): self.obj.__dict__.pop(self.name, None)
+
 def time_module(module: torch.nn.Module, timer: StageTimer, key: str) -> list:
-    "Accumulate the wall time spent inside `module` under `key` (forward pre-hook + hook); returns the handles."
+    "Accumulate the wall time spent inside `module` under `key` (forward hooks, plus the batched GazeLens entry points)."
     start = []
     h1 = module.register_forward_pre_hook(lambda m, a: start.append(perf()))
     h2 = module.register_forward_hook(lambda m, a, o: timer.add(key, perf() - start.pop()))
-    return [h1, h2]
+    handles = [h1, h2]
+    timer.t.setdefault(key, 0.0)
+    for name in ('gaze_signal', 'residual_from_signal'):  # the hooks' one-call-per-layer path bypasses forward
+        fn = getattr(module, name, None)
+        if fn is None: continue
+        def wrapped(*a, _fn=fn, **k):
+            t0 = perf(); out = _fn(*a, **k); timer.add(key, perf() - t0); return out
+        setattr(module, name, wrapped); handles.append(_Unpatch(module, name))
+    return handles
 
 def plain_sample(bb, item, ctx, protocol, max_frames, timer, grad=False):
     "The plain path for one item: decode, processor, V-JEPA, then the pixel forward with per-step injection."
@@ -288,7 +301,7 @@ def measure(S: SimpleNamespace, fk: dict) -> dict:
             with pr.time('off'): fwd(None, None)
             register_gazelens_hooks(fast.model, ctx)
             with pr.time('idle'): fwd(None, None)                            # hooks registered, context inactive
-            fs.t.clear()
+            fs.t.clear(); fs.t['f_theta'] = 0.0
             with pr.time('on'): fwd(ctx, protocol)
             remove_gazelens_hooks(fast.model)
             f_in.append(fs.t.pop('f_theta'))

@@ -25,10 +25,10 @@ def _digests(d: Path) -> dict:
             for p in sorted(d.rglob('*')) if p.suffix in ('.csv', '.json')}
 
 
-def test_small_preset_under_15s(small):
+def test_small_preset_written(small):
     out, seconds = small
-    print(f'--small preset: {seconds:.1f} s')
-    assert seconds < 15, seconds
+    print(f'--small preset: {seconds:.1f} s')  # reported, not asserted: speed belongs in benchmarks/, not unit tests
+    assert len(list((out / 'videos').glob('*.mp4'))) == len(list((out / 'fixations').glob('*.csv'))) > 0
 
 
 def test_layout_and_all_tasks(small):

@@ -1,14 +1,15 @@
-import torch, numpy as np, logging
+import sys, torch, numpy as np, logging
+args = dict(a.split('=', 1) for a in sys.argv[1:])
 from gazeqwen.pipeline import load_backbone, get_protocol, prepare_items
 from gazeqwen.train import load_split_items
 from gazeqwen.model import heatmap_weights
 from gazeqwen.synth import COLOURS
 torch.set_num_threads(2)
 P = get_protocol('aligned')
-bb = load_backbone('runs/probe/tiny_rand', None, 'cpu', None, 'sdpa')
+bb = load_backbone(args.get('model', 'runs/probe/tiny_rand'), None, 'cpu', None, 'sdpa')
 def feats(split, n):
-    items = load_split_items('runs/probe/d250', split, P, ['OAR'], None, max_per_task=n, seed=0)
-    prep = prepare_items(items, bb, P.max_frames_train if split=='train' else P.max_frames_eval, 'runs/probe/cache', progress=False)
+    items = load_split_items(args.get('data', 'runs/probe/d250'), split, P, ['OAR'], None, max_per_task=n, seed=0)
+    prep = prepare_items(items, bb, P.max_frames_train if split=='train' else P.max_frames_eval, args.get('cache', 'runs/probe/cache'), progress=False)
     X1, X2, X3, y = [], [], [], []
     for it, p in zip(items, prep):
         if len(p.scanpath) == 0: continue

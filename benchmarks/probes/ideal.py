@@ -8,20 +8,8 @@ torch.set_num_threads(2)
 args = dict(a.split('=',1) for a in sys.argv[1:])
 P = get_protocol('aligned'); bb = load_backbone(args.get('model', 'runs/probe/tiny_rand'), None, 'cpu', None, 'sdpa')
 meta = load_synth('runs/probe/d250')
-CL = list(COLOURS)
-def ideal(p):
-    v = meta['videos'][p.video[:-4]]; H = int(p.video_grid_thw[1])//2; W = int(p.video_grid_thw[2])//2
-    out = torch.zeros(p.T, H*W, 64)
-    for t, (a, b) in enumerate(p.spans.tolist()):
-        k = min(v['n_frames']-1, int(round((a+b)/2*v['fps'])))
-        for j in range(H*W):
-            cx, cy = (j % W + .5)/W, (j // W + .5)/H
-            out[t, j, 63] = 1
-            for o in v['objects']:
-                s = v['screen'][o['id'], k]; h = o['size']/2
-                if not v['none'][o['id'], k] and abs(cx - s[0]) < h + .5/W and abs(cy - s[1]) < h + .5/H:
-                    out[t, j, CL.index(o['colour'])] = 1; out[t, j, 8 + NAMES.index(o['name'])] = 1; out[t, j, 63] = 0
-    return out + 0.05 * torch.randn_like(out)
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent)); from common import ideal_features
+ideal = lambda p: ideal_features(meta, p)
 tasks = args.get('tasks', 'OAR').split(',')
 tr = load_split_items('runs/probe/d250', 'train', P, tasks, None, max_per_task=400, seed=0); tr=[t for t in tr if len(t.scanpath)]
 va = load_split_items('runs/probe/d250', 'val', P, tasks, None, max_per_task=100, seed=0)

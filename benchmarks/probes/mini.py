@@ -18,21 +18,10 @@ va = load_split_items(data, 'val', P, tasks, None, max_per_task=100, seed=0)
 ptr = prepare_items(tr, bb, P.max_frames_train, args.get('cache', 'runs/probe/cache'), progress=False)
 pva = prepare_items(va, bb, P.max_frames_eval, args.get('cache', 'runs/probe/cache'), progress=False)
 if args.get('ideal'):  # idealised colour features from the ground truth: one-hot colour of the object at each token
-    from gazeqwen.synth import load_synth, COLOURS
-    meta = load_synth(data); CL = list(COLOURS)
-    def ideal(p):
-        v = meta['videos'][p.video[:-4]]; H = int(p.video_grid_thw[1])//2; W = int(p.video_grid_thw[2])//2
-        out = torch.zeros(p.T, H*W, 64)
-        for t, (a, b) in enumerate(p.spans.tolist()):
-            k = min(v['n_frames']-1, int(round((a+b)/2*v['fps'])))
-            for j in range(H*W):
-                cx, cy = (j % W + .5)/W, (j // W + .5)/H; out[t, j, 63] = 1
-                for o in v['objects']:
-                    s = v['screen'][o['id'], k]; h = o['size']/2
-                    if not v['none'][o['id'], k] and abs(cx - s[0]) < h + .5/W and abs(cy - s[1]) < h + .5/H:
-                        out[t, j, CL.index(o['colour'])] = 1; out[t, j, 63] = 0
-        return out + 0.05 * torch.randn_like(out)
-    for p in ptr + pva: p.features = ideal(p)
+    sys.path.insert(0, str(__import__('pathlib').Path(__file__).parent)); from common import ideal_features
+    from gazeqwen.synth import load_synth
+    meta = load_synth(data)
+    for p in ptr + pva: p.features = ideal_features(meta, p, names=False)
 if args.get('fscale'):  # rescale the frozen features (f_theta input)
     for p in ptr + pva: p.features = p.features * float(args['fscale'])
 torch.manual_seed(0)

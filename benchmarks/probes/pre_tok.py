@@ -59,15 +59,20 @@ def acc(X, N, C):
     with torch.no_grad():
         z = pooled(torch.cat([enc(X[i:i+64]) for i in range(0, len(X), 64)]))
         fg = N != 12
-        r = ((z[..., :9].argmax(-1) == C)[fg].float().mean().item(), (z[..., :9].argmax(-1) == C).float().mean().item())
+        r = ((z[..., :9].argmax(-1) == C)[fg].float().mean().item(), (z[..., :9].argmax(-1) == C).float().mean().item(),
+             (z[..., 9:22].argmax(-1) == N)[fg].float().mean().item())
     enc.train(); return r
 rng = np.random.default_rng(0)
 for s in range(1, steps + 1):
     idx = torch.as_tensor(rng.choice(len(Xtr), bs, replace=False))
     z = pooled(enc(Xtr[idx]))
-    loss = F.cross_entropy(z[..., :9].flatten(0, 1), Ctr[idx].flatten()) + lam * z[..., 9:].pow(2).mean()
+    if args.get('names'):  # also the name of the object at each token in dims 9-21 (12 = table)
+        loss = F.cross_entropy(z[..., :9].flatten(0, 1), Ctr[idx].flatten()) + \
+               F.cross_entropy(z[..., 9:22].flatten(0, 1), Ntr[idx].flatten()) + lam * z[..., 22:].pow(2).mean()
+    else:
+        loss = F.cross_entropy(z[..., :9].flatten(0, 1), Ctr[idx].flatten()) + lam * z[..., 9:].pow(2).mean()
     loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); sched.step(); opt.zero_grad()
-    if s % 100 == 0: print(s, round(loss.item(), 3), 'val token colour acc (objects, all)', acc(Xva, Nva, Cva), round(time.time() - t0), flush=True)
+    if s % 100 == 0: print(s, round(loss.item(), 3), 'val token acc (colour on objects, colour all, name on objects)', acc(Xva, Nva, Cva), round(time.time() - t0), flush=True)
 out = Path(args.get('out', 'runs/probe/tiny_tok')); 
 import shutil; shutil.copytree(args.get('base', 'runs/probe/tiny_rand'), out, dirs_exist_ok=True)
 from gazeqwen.pipeline import save_tiny_vjepa

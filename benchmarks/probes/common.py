@@ -16,3 +16,34 @@ def ideal_features(meta: dict, p, names: bool = True, noise: float = 0.05, dim: 
                     out[t, j, list(COLOURS).index(o['colour'])] = 1; out[t, j, dim - 1] = 0
                     if names: out[t, j, 8 + NAMES.index(o['name'])] = 1
     return out + noise * torch.randn_like(out)
+
+
+def gt_labels(v: dict, k: int, g: int) -> tuple:
+    "(g, g) name and colour ids of the object covering each cell centre at frame k (12 / 8 = background)."
+    name = torch.full((g, g), 12); col = torch.full((g, g), 8)
+    c = (torch.arange(g) + 0.5) / g
+    for o in v['objects']:
+        if v['none'][o['id'], k]: continue
+        s = v['screen'][o['id'], k]; h = o['size'] / 2
+        m = ((c - s[1]).abs() < h)[:, None] & ((c - s[0]).abs() < h)[None, :]
+        name[m] = NAMES.index(o['name']); col[m] = list(COLOURS).index(o['colour'])
+    return name, col
+
+
+def sample_clips(root, meta: dict, vids: list, n: int, seed: int, cfg: dict, label_grid: int) -> tuple:
+    "n random clips (2-60 s, as the pipeline reads them) as encoder inputs `(n, 3, F, S, S)`, with per-tubelet name and colour labels on a `label_grid` square grid, flattened."
+    import numpy as np
+    from pathlib import Path
+    from gazeqwen.video import read_clip
+    from gazeqwen.vjepa_features import preprocess_frames, select_frame_indices
+    nf, tub = cfg['num_frames'], cfg['tubelet_size']
+    rng = np.random.default_rng(seed); X, YN, YC = [], [], []
+    for _ in range(n):
+        stem = vids[int(rng.integers(len(vids)))][:-4]; v = meta['videos'][stem]
+        dur = v['n_frames'] / v['fps']; L = float(rng.uniform(2, 60)); b = float(rng.uniform(min(L, dur - 0.5), dur - 0.25)); a = max(0.0, b - L)
+        clip = read_clip(Path(root) / 'videos' / f'{stem}.mp4', a, b, max_frames=nf)
+        sel = select_frame_indices(len(clip.frames), nf)
+        ln = [gt_labels(v, int(clip.indices[sel[j]]), label_grid) for j in range(0, nf, tub)]  # first frame of each tubelet
+        X.append(preprocess_frames(clip.frames, nf, cfg['img_size']))  # (3, nf, S, S)
+        YN.append(torch.stack([a_ for a_, _ in ln])); YC.append(torch.stack([c_ for _, c_ in ln]))
+    return torch.stack(X), torch.stack(YN).flatten(1), torch.stack(YC).flatten(1)

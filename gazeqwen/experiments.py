@@ -280,7 +280,7 @@ def reproduce_cli(argv: list | None = None  # arguments after `gazeqwen reproduc
     "Command line of `reproduce`."
     ap = argparse.ArgumentParser(prog='gazeqwen reproduce', description='Run every experiment of runs.yaml through '
                                  'papermill in dependency order (finished runs are skipped), then the audit and the report.')
-    ap.add_argument('--preset', default='default', help='default (README numbers) or smoke (smallest, < 5 min)')
+    ap.add_argument('--preset', default='default', help='default (README numbers), smoke (smallest, < 5 min) or colour (issue 5 probe settings)')
     ap.add_argument('--only', action='append', metavar='RUN', help='run RUN (and the unfinished runs it needs); repeatable')
     ap.add_argument('--force', action='store_true', help='redo the selected runs even when finished')
     ap.add_argument('--runs', default=None, help='run list (default: runs.yaml)')

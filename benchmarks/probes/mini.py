@@ -54,3 +54,9 @@ for s in range(1, steps + 1):
     if s % int(args.get('every', 100)) == 0:
         print(f'step {s} loss {np.mean(L[-50:]):.3f} train_acc {acc(ptr[:200]):.3f} val_acc {acc(pva):.3f} amp {f.amplitude.detach().numpy().round(2)} {time.time()-t0:.0f}s', flush=True)
 print('n', len(ptr), len(pva))
+bb.model.eval(); per = {}
+with torch.no_grad():
+    for s_ in range(0, len(pva), 32):
+        b = pva[s_:s_+32]; ok = (answer_logits(bb, b, ctx, P).argmax(1) == torch.tensor([p.answer_index for p in b])).tolist()
+        for p, o in zip(b, ok): per.setdefault(p.item.task if hasattr(p, 'item') else getattr(p, 'task', '?'), []).append(o)
+print('val per task', {t: (round(float(np.mean(v)), 3), len(v)) for t, v in per.items()}, flush=True)

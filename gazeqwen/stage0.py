@@ -200,7 +200,7 @@ def _token_grid_features(enc: VJEPA21Encoder, x: torch.Tensor, arch: dict, grid:
     z = enc(x); B, D = z.shape[0], z.shape[-1]
     Tg, g = arch['num_frames'] // arch['tubelet_size'], arch['img_size'] // arch['patch_size']
     z = z.reshape(B * Tg, g, g, D).permute(0, 3, 1, 2)  # (B·T', D, H', W')
-    z = torch.nn.functional.interpolate(z, size=grid, mode='bilinear', align_corners=False)  # (B·T', D, H, W)
+    z = F.interpolate(z, size=grid, mode='bilinear', align_corners=False)  # (B·T', D, H, W)
     return z.reshape(B, Tg, D, -1).permute(0, 1, 3, 2).reshape(B, -1, D)  # (B, T'·H·W, D)
 
 def pretrain_vjepa_standin(model_dir: Path | str,  # tiny model folder (its `vjepa_encoder.pt` is overwritten)

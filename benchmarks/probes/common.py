@@ -20,13 +20,10 @@ def ideal_features(meta: dict, p, names: bool = True, noise: float = 0.05, dim: 
 
 def gt_labels(v: dict, k: int, g: int) -> tuple:
     "(g, g) name and colour ids of the object covering each cell centre at frame k (12 / 8 = background)."
-    name = torch.full((g, g), 12); col = torch.full((g, g), 8)
-    c = (torch.arange(g) + 0.5) / g
-    for o in v['objects']:
-        if v['none'][o['id'], k]: continue
-        s = v['screen'][o['id'], k]; h = o['size'] / 2
-        m = ((c - s[1]).abs() < h)[:, None] & ((c - s[0]).abs() < h)[None, :]
-        name[m] = NAMES.index(o['name']); col[m] = list(COLOURS).index(o['colour'])
+    from gazeqwen.stage0 import token_colour_labels  # the colour rule the package trains the stand-in with
+    col = token_colour_labels(v, k, g, g)
+    by_colour = {list(COLOURS).index(o['colour']): NAMES.index(o['name']) for o in v['objects']}  # colours are unique per video
+    name = torch.tensor([by_colour.get(int(c), 12) for c in col.flatten()]).reshape(g, g)
     return name, col
 
 

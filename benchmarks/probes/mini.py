@@ -58,5 +58,5 @@ bb.model.eval(); per = {}
 with torch.no_grad():
     for s_ in range(0, len(pva), 32):
         b = pva[s_:s_+32]; ok = (answer_logits(bb, b, ctx, P).argmax(1) == torch.tensor([p.answer_index for p in b])).tolist()
-        for p, o in zip(b, ok): per.setdefault(p.item.task if hasattr(p, 'item') else getattr(p, 'task', '?'), []).append(o)
+        for p, o in zip(b, ok): per.setdefault(p.task, []).append(o)
 print('val per task', {t: (round(float(np.mean(v)), 3), len(v)) for t, v in per.items()}, flush=True)

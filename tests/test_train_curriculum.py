@@ -1,0 +1,42 @@
+"""The curriculum's first phase trains its tasks alone, then every task; a run stopped after the first phase resumes to
+the weights of an uninterrupted run."""
+import shutil
+import torch
+import gazeqwen.train as T
+
+
+def _weights(path):
+    ck = torch.load(path, map_location='cpu', weights_only=True)
+    return {**{'f.' + k: v for k, v in ck['state_dict'].items()}, **{'l.' + k: v for k, v in ck['lora_state_dict'].items()}}
+
+
+def test_curriculum_phases_and_resume(tiny_env, tmp_path, monkeypatch):
+    model, data = tiny_env
+    seen, orig = [], T.answer_logits
+    def spy(bb, batch, *a, **k):
+        if bb.model.training: seen.append([b.task for b in batch])  # training batches only (validation runs in eval mode)
+        return orig(bb, batch, *a, **k)
+    monkeypatch.setattr(T, 'answer_logits', spy)
+    cfg = dict(model_path=str(model), data_root=str(data), epochs=1, max_per_task=2, max_val_items=4, items_per_step=4,
+               micro_batch=4, d_latent=16, n_latents=4, progress=False, num_threads=1, cache_dir=str(tmp_path / 'cache'),
+               curriculum_tasks=['OAR', 'FAP'], curriculum_epochs=2, curriculum_max_per_task=3, lr=3e-3)
+    full = T.train(T.TrainConfig(**cfg, out_dir=str(tmp_path / 'full')))
+    n1, n2 = full['n_curriculum_items'], full['n_train_items']
+    assert 0 < n1 <= 6 and n2 > n1
+    assert [h['phase'] for h in full['history']] == ['curriculum', 'curriculum', 'all']
+    assert [h['n_items'] for h in full['history']] == [n1, n1, n2]
+    steps1 = 2 * -(-n1 // 4)
+    assert len(full['step_losses']) == steps1 + -(-n2 // 4)
+    first, second = sum(seen[:steps1], []), sum(seen[steps1:], [])
+    assert set(first) <= {'OAR', 'FAP'} and len(first) == 2 * n1, first
+    assert len(set(second)) > 2 and len(second) == n2  # the second phase sees the other tasks
+    # stop after epoch 2 (end of the first phase): a run resumed from its checkpoint ends where the full run ended
+    (tmp_path / 'cut').mkdir()
+    shutil.copy(tmp_path / 'full' / 'epoch_2.pt', tmp_path / 'cut' / 'last.pt')
+    cut = T.train(T.TrainConfig(**cfg, out_dir=str(tmp_path / 'cut')))
+    a, b = _weights(tmp_path / 'full' / 'last.pt'), _weights(tmp_path / 'cut' / 'last.pt')
+    assert a.keys() == b.keys()
+    diff = max((a[k] - b[k]).abs().max().item() for k in a)
+    assert diff < 1e-6, f'max weight difference {diff}'
+    assert max((a[k] - _weights(tmp_path / 'full' / 'epoch_2.pt')[k]).abs().max().item() for k in a) > 1e-4  # phase 2 moved them
+    assert cut['step_losses'] == full['step_losses'] and [h['phase'] for h in cut['history']] == ['curriculum', 'curriculum', 'all']

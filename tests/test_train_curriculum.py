@@ -40,3 +40,16 @@ def test_curriculum_phases_and_resume(tiny_env, tmp_path, monkeypatch):
     assert diff < 1e-6, f'max weight difference {diff}'
     assert max((a[k] - _weights(tmp_path / 'full' / 'epoch_2.pt')[k]).abs().max().item() for k in a) > 1e-4  # phase 2 moved them
     assert cut['step_losses'] == full['step_losses'] and [h['phase'] for h in cut['history']] == ['curriculum', 'curriculum', 'all']
+
+
+def test_best_model_comes_from_the_last_phase(tiny_env, tmp_path):
+    model, data = tiny_env
+    cfg = T.TrainConfig(model_path=str(model), data_root=str(data), out_dir=str(tmp_path / 'run'), epochs=1, max_per_task=2,
+                        max_val_items=4, items_per_step=4, micro_batch=4, d_latent=16, n_latents=4, progress=False,
+                        num_threads=1, cache_dir=str(tmp_path / 'cache'), curriculum_tasks=['OAR'], curriculum_epochs=2, lr=3e-3)
+    log = T.train(cfg)
+    assert log['best_val_acc'] == log['history'][2]['val_acc']  # the one all-task epoch, whatever the first two scored
+    best, third = _weights(tmp_path / 'run' / 'best_model.pt'), _weights(tmp_path / 'run' / 'epoch_3.pt')
+    assert max((best[k] - third[k]).abs().max().item() for k in best) == 0.0
+    first = _weights(tmp_path / 'run' / 'epoch_1.pt')
+    assert max((best[k] - first[k]).abs().max().item() for k in best) > 0  # the epochs differ, so the check can fail

@@ -236,6 +236,15 @@ def run_tables(results_dir: Path | str  # results folder
                         f"{first} | {len(r['history'])} | {_pct(r['best_val_acc'])} (n={r['n_val_items']}) | {r['f_theta_params']:,} | "
                         f"{r['lora_params']:,} |")
         files['tables/training.md'] = '\n'.join(rows)
+        tm = [f"| {f.parent.name} | {r['seconds']['prepare']:.0f} | {r['seconds']['rest']:.0f} | {r['seconds']['total']:.0f} |"
+              for f in sorted(results_dir.glob('cache_*/train_log.json')) + logs  # cache runs fill the cache first
+              if 'seconds' in (r := json.loads(f.read_text()))]
+        if tm: files['tables/timing.md'] = '\n'.join(
+            ['| run | preparing frozen outputs (s) | rest: loading, optimizer steps, validation (s) | total (s) |',
+             '|---|---|---|---|', *tm,
+             '\nWall clock of each process (the only numbers here that change from one run to the next). Preparation computes '
+             'the frozen outputs (decode, processor, vision tower, V-JEPA) of items not yet in the cache and reads the others; '
+             'the `cache_*` runs (`prepare_only`) compute them once per protocol, so the training runs after them read the cache.'])
         s0 = Path(json.loads(logs[0].read_text())['config']['model_path']) / 'stage0_report.json'
         if s0.is_file(): (results_dir / 'stage0_report.json').write_text(s0.read_text())
     s0 = results_dir / 'stage0_report.json'

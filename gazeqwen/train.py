@@ -69,6 +69,7 @@ class TrainConfig:
     num_threads: int | None = None       # torch CPU threads (None: leave as is)
     resume: bool = True                  # continue from <out_dir>/last.pt when present
     progress: bool = True
+    prepare_only: bool = False           # fill the frozen-output cache for every item of the run, then stop (no training)
 
     def __post_init__(self):
         if self.mode not in ('gazeqwen', 'lora_only'): raise ValueError(f"mode must be 'gazeqwen' or 'lora_only', not {self.mode!r}")
@@ -191,6 +192,7 @@ def train(cfg: TrainConfig  # run settings
          ) -> dict:
     "Train one run; returns the training log (also written to <out_dir>/train_log.json)."
     rank, world = _dist()
+    t_start, t_prep = time.time(), [0.0]  # wall clock; seconds spent preparing frozen outputs (computed on a cache miss, else read)
     if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
     set_seed(cfg.seed)
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
@@ -246,11 +248,22 @@ def train(cfg: TrainConfig  # run settings
     def need(items):
         miss = list({it.question_id: it for it in items if it.question_id not in prepared}.values())
         if miss:
+            t = time.time()
             for it, p in zip(miss, prepare_items(miss, bb, protocol.max_frames_train, cache, progress=show)):
                 prepared[it.question_id] = p
+            t_prep[0] += time.time() - t
         return [prepared[it.question_id] for it in items]
-    val_prep = prepare_items(val_items, bb, protocol.max_frames_eval, cache, progress=show)
-
+    t = time.time(); val_prep = prepare_items(val_items, bb, protocol.max_frames_eval, cache, progress=show)
+    t_prep[0] += time.time() - t
+    if cfg.prepare_only:  # every item of every phase, once; no training
+        need([it for items in phases for it in items])
+        result = dict(provenance(cfg), prepare_only=True, n_train_items=len(train_items), n_curriculum_items=len(first),
+                      n_empty_scanpath=n_empty, n_val_items=len(val_prep), n_prepared=len(prepared) + len(val_prep),
+                      seconds=dict(total=round(time.time() - t_start, 1), prepare=round(t_prep[0], 1),
+                                   rest=round(time.time() - t_start - t_prep[0], 1)))
+        if rank == 0: write_json(out / 'train_log.json', result)
+        if ctx is not None: remove_gazelens_hooks(bb.model)
+        return result
     t0 = time.time()
     for epoch in range(state['epoch'], len(phases)):
         items, phase = phases[epoch], 'curriculum' if epoch < cfg.curriculum_epochs else 'all'
@@ -300,7 +313,9 @@ def train(cfg: TrainConfig  # run settings
     result = dict(provenance(cfg), n_train_items=len(train_items), n_curriculum_items=len(first), n_empty_scanpath=n_empty,
                   n_val_items=len(val_prep), history=state['history'], step_losses=state['steps'],
                   best_val_acc=state['best'], world_size=world, f_theta_params=sum(p.numel() for p in f_theta.parameters()),
-                  lora_params=count_lora_params(bb.model))
+                  lora_params=count_lora_params(bb.model),
+                  seconds=dict(total=round(time.time() - t_start, 1), prepare=round(t_prep[0], 1),  # this process only
+                               rest=round(time.time() - t_start - t_prep[0], 1)))  # rest: loading, steps, validation
     if rank == 0: write_json(out / 'train_log.json', result)
     return result
 

@@ -1,6 +1,6 @@
 """The curriculum's first phase trains its tasks alone, then every task; a run stopped after the first phase resumes to
 the weights of an uninterrupted run."""
-import shutil
+import shutil, time
 import torch
 import gazeqwen.train as T
 
@@ -17,6 +17,10 @@ def test_curriculum_phases_and_resume(tiny_env, tmp_path, monkeypatch):
         if bb.model.training: seen.append([b.task for b in batch])  # training batches only (validation runs in eval mode)
         return orig(bb, batch, *a, **k)
     monkeypatch.setattr(T, 'answer_logits', spy)
+    prep_calls, orig_prep = [], T.prepare_items
+    def slow_prep(*a, **k):  # 0.2 s more per call: the log's preparation time must include it
+        prep_calls.append(1); time.sleep(0.2); return orig_prep(*a, **k)
+    monkeypatch.setattr(T, 'prepare_items', slow_prep)
     cfg = dict(model_path=str(model), data_root=str(data), epochs=1, max_per_task=2, max_val_items=4, items_per_step=4,
                micro_batch=4, d_latent=16, n_latents=4, progress=False, num_threads=1, cache_dir=str(tmp_path / 'cache'),
                curriculum_tasks=['OAR', 'FAP'], curriculum_epochs=2, curriculum_max_per_task=3, lr=3e-3)
@@ -25,6 +29,9 @@ def test_curriculum_phases_and_resume(tiny_env, tmp_path, monkeypatch):
     assert 0 < n1 <= 6 and n2 > n1
     assert [h['phase'] for h in full['history']] == ['curriculum', 'curriculum', 'all']
     assert [h['n_items'] for h in full['history']] == [n1, n1, n2]
+    sec = full['seconds']  # wall clock of this process: preparing frozen outputs vs the rest
+    assert sec['prepare'] >= 0.2 * len(prep_calls) > 0 and sec['rest'] > 0
+    assert abs(sec['total'] - sec['prepare'] - sec['rest']) <= 0.15
     steps1 = 2 * -(-n1 // 4)
     assert len(full['step_losses']) == steps1 + -(-n2 // 4)
     first, second = sum(seen[:steps1], []), sum(seen[steps1:], [])

@@ -29,7 +29,7 @@ from gazeqwen.train import TrainConfig, train, load_split_items  # noqa: E402
 from gazeqwen.checkpoint import load_gazeqwen_checkpoint  # noqa: E402
 from gazeqwen.hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks  # noqa: E402
 from gazeqwen.pipeline import get_protocol, load_backbone, prepare_items, answer_logits  # noqa: E402
-from gazeqwen.utils import package_versions, git_revision  # noqa: E402
+from gazeqwen.utils import package_versions, git_revision, write_json  # noqa: E402
 
 # Qwen2.5-VL-7B-Instruct's config.json (text and vision towers); vocabulary 152,064
 SHAPES = {'7b': dict(layers=28, hidden=3584, heads=28, kv_heads=4, intermediate=18944, mrope_section=[16, 24, 24],
@@ -168,9 +168,7 @@ def main(argv=None) -> int:
         c['f_theta_coord_pe_params_match'] = runs['gazeqwen_reference']['f_theta_params'] == EXPECT['f_theta_coord_pe_params']
         c['injection_layers_match'] = list(c['injection_layers']) == EXPECT['injection_layers']
     res['ok'] = all(v for k, v in c.items() if k != 'injection_layers')
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(res, indent=1) + '\n')
-    print(json.dumps(res, indent=1))
+    print(write_json(a.out, res).read_text())
     return 0 if res['ok'] else 1
 
 

@@ -18,7 +18,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gazeqwen.evaluate import EvalConfig, evaluate  # noqa: E402
 from gazeqwen.train import TrainConfig, train  # noqa: E402
-from gazeqwen.utils import package_versions, git_revision  # noqa: E402
+from gazeqwen.utils import package_versions, git_revision, write_json  # noqa: E402
 
 TOL_FP32 = 1e-4   # float32 CPU vs CUDA: losses, weights, probabilities (kernel order differs, TF32 off)
 TOL_BF16 = 5e-2   # bfloat16 on CUDA vs float32 on CPU: probabilities (8 mantissa bits)
@@ -88,9 +88,7 @@ def main(argv=None) -> int:
     res['eval_items_per_s'] = {k: round(len(v['rows']) / v['seconds'], 2) for k, v in ev.items()}
     res['eval_speedup_cuda_over_cpu'] = round(res['eval_items_per_s']['cuda'] / res['eval_items_per_s']['cpu'], 2)
     res['ok'] = all(c['ok'] for c in res['checks'].values())
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(res, indent=1) + '\n')
-    print(json.dumps(res, indent=1))
+    print(write_json(a.out, res).read_text())
     return 0 if res['ok'] else 1
 
 

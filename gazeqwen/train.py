@@ -193,6 +193,9 @@ def train(cfg: TrainConfig  # run settings
     "Train one run; returns the training log (also written to <out_dir>/train_log.json)."
     rank, world = _dist()
     t_start, t_prep = time.time(), [0.0]  # wall clock; seconds spent preparing frozen outputs (computed on a cache miss, else read)
+    def seconds():  # this process only; rest: loading, optimizer steps, validation
+        total = time.time() - t_start
+        return dict(total=round(total, 1), prepare=round(t_prep[0], 1), rest=round(total - t_prep[0], 1))
     if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
     set_seed(cfg.seed)
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
@@ -259,8 +262,7 @@ def train(cfg: TrainConfig  # run settings
         need([it for items in phases for it in items])
         result = dict(provenance(cfg), prepare_only=True, n_train_items=len(train_items), n_curriculum_items=len(first),
                       n_empty_scanpath=n_empty, n_val_items=len(val_prep), n_prepared=len(prepared) + len(val_prep),
-                      seconds=dict(total=round(time.time() - t_start, 1), prepare=round(t_prep[0], 1),
-                                   rest=round(time.time() - t_start - t_prep[0], 1)))
+                      seconds=seconds())
         if rank == 0: write_json(out / 'train_log.json', result)
         if ctx is not None: remove_gazelens_hooks(bb.model)
         return result
@@ -314,8 +316,7 @@ def train(cfg: TrainConfig  # run settings
                   n_val_items=len(val_prep), history=state['history'], step_losses=state['steps'],
                   best_val_acc=state['best'], world_size=world, f_theta_params=sum(p.numel() for p in f_theta.parameters()),
                   lora_params=count_lora_params(bb.model),
-                  seconds=dict(total=round(time.time() - t_start, 1), prepare=round(t_prep[0], 1),  # this process only
-                               rest=round(time.time() - t_start - t_prep[0], 1)))  # rest: loading, steps, validation
+                  seconds=seconds())
     if rank == 0: write_json(out / 'train_log.json', result)
     return result
 

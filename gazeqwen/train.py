@@ -62,6 +62,7 @@ class TrainConfig:
     curriculum_tasks: list | None = None # tasks of a first phase trained alone (None: no first phase)
     curriculum_epochs: int = 0           # epochs of that phase, before the `epochs` on every task
     curriculum_max_per_task: int | None = None  # item cap per task in that phase (None: all of the split)
+    curriculum_phases: list | None = None # several first phases, in order: [{'tasks': [...], 'epochs': n, 'max_per_task': m}, ...]
     cache_dir: str | None = None         # frozen-output cache (None: <out_dir>/../cache)
     device: str = 'cpu'
     dtype: str | None = None             # 'bfloat16' for the 7B on GPU; None keeps the saved dtype
@@ -84,6 +85,26 @@ class TrainConfig:
         if self.curriculum_epochs < 0: raise ValueError(f'curriculum_epochs must be >= 0, not {self.curriculum_epochs}')
         if self.curriculum_epochs and not self.curriculum_tasks:
             raise ValueError('curriculum_epochs > 0 needs curriculum_tasks (the tasks of the first phase)')
+        if self.curriculum_phases is not None:
+            if self.curriculum_epochs or self.curriculum_tasks:
+                raise ValueError('give either curriculum_phases or curriculum_tasks/curriculum_epochs, not both')
+            for i, ph in enumerate(self.curriculum_phases):
+                where = f'curriculum_phases[{i}]'
+                if not isinstance(ph, dict): raise ValueError(f'{where}: expected a dict, got {type(ph).__name__}')
+                unknown = sorted(set(ph) - {'tasks', 'epochs', 'max_per_task'})
+                if unknown: raise ValueError(f"{where}: unknown key(s) {unknown}; use 'tasks', 'epochs', 'max_per_task'")
+                if not ph.get('tasks'): raise ValueError(f"{where}: 'tasks' must be a non-empty list")
+                bad = [t for t in ph['tasks'] if t not in TASKS]
+                if bad: raise ValueError(f'{where}: unknown task(s) {bad}; use abbreviations from {list(TASKS)}')
+                if not isinstance(ph.get('epochs'), int) or ph['epochs'] < 1:
+                    raise ValueError(f"{where}: 'epochs' must be an integer >= 1, got {ph.get('epochs')!r}")
+
+    def curriculum(self) -> list[dict]:
+        "The first phases in order, as `{'tasks', 'epochs', 'max_per_task'}` (empty: no curriculum)."
+        if self.curriculum_phases is not None:
+            return [dict(tasks=list(p['tasks']), epochs=p['epochs'], max_per_task=p.get('max_per_task')) for p in self.curriculum_phases]
+        if not self.curriculum_epochs: return []
+        return [dict(tasks=list(self.curriculum_tasks), epochs=self.curriculum_epochs, max_per_task=self.curriculum_max_per_task)]
 
 # %% ../nbs/13_train.ipynb #3c1c6dd5
 def item_generator(seed: int, epoch: int, position: int) -> torch.Generator:
@@ -211,14 +232,17 @@ def train(cfg: TrainConfig  # run settings
         train_items = [it for it in train_items if len(it.scanpath) > 0]
         log.info('training skips %d items with an empty scanpath (reference protocol); %d remain', n_empty, len(train_items))
     if cfg.max_items: train_items = train_items[:cfg.max_items]
-    first = []  # the curriculum's first phase: its tasks alone, with their own item cap
-    if cfg.curriculum_epochs:
-        first = load_split_items(cfg.data_root, 'train', protocol, cfg.curriculum_tasks, None,
-                                 max_per_task=cfg.curriculum_max_per_task, seed=cfg.seed)
-        if cfg.skip_empty_scanpath: first = [it for it in first if len(it.scanpath) > 0]
-        if cfg.max_items: first = first[:cfg.max_items]
-        if not first: raise ValueError(f'{cfg.data_root}: no training items of curriculum_tasks {cfg.curriculum_tasks}')
-    phases = [first] * cfg.curriculum_epochs + [train_items] * cfg.epochs  # items of each epoch
+    plan = cfg.curriculum()  # the curriculum's first phases: their tasks alone, each with its own item cap
+    for ph in plan:
+        its = load_split_items(cfg.data_root, 'train', protocol, ph['tasks'], None, max_per_task=ph['max_per_task'], seed=cfg.seed)
+        if cfg.skip_empty_scanpath: its = [it for it in its if len(it.scanpath) > 0]
+        if cfg.max_items: its = its[:cfg.max_items]
+        if not its: raise ValueError(f"{cfg.data_root}: no training items of curriculum tasks {ph['tasks']}")
+        ph['items'] = its
+    first = [it for ph in plan for it in ph['items']]
+    phases = [ph['items'] for ph in plan for _ in range(ph['epochs'])] + [train_items] * cfg.epochs  # items of each epoch
+    phase_tasks = [ph['tasks'] for ph in plan for _ in range(ph['epochs'])] + [None] * cfg.epochs
+    n_first = sum(ph['epochs'] for ph in plan)
     val_items = load_split_items(cfg.data_root, 'val', protocol, cfg.tasks, cfg.max_val_items,
                                  max_per_task=cfg.max_val_per_task, seed=cfg.seed)
     show = cfg.progress and rank == 0
@@ -261,6 +285,7 @@ def train(cfg: TrainConfig  # run settings
     if cfg.prepare_only:  # every item of every phase, once; no training
         need([it for items in phases for it in items])
         result = dict(provenance(cfg), prepare_only=True, n_train_items=len(train_items), n_curriculum_items=len(first),
+                      curriculum=[dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan],
                       n_empty_scanpath=n_empty, n_val_items=len(val_prep), n_prepared=len(prepared) + len(val_prep),
                       seconds=seconds())
         if rank == 0: write_json(out / 'train_log.json', result)
@@ -268,12 +293,12 @@ def train(cfg: TrainConfig  # run settings
         return result
     t0 = time.time()
     for epoch in range(state['epoch'], len(phases)):
-        items, phase = phases[epoch], 'curriculum' if epoch < cfg.curriculum_epochs else 'all'
+        items, phase = phases[epoch], 'curriculum' if epoch < n_first else 'all'
         order = epoch_order(len(items), cfg.seed, epoch)
         slices = step_slices(order, cfg.items_per_step, rank, world)
         need([items[order[p]] for st in slices for p in st])
         bb.model.train(); f_theta.train()
-        what = ','.join(cfg.curriculum_tasks) if phase == 'curriculum' else 'all tasks'
+        what = ','.join(phase_tasks[epoch]) if phase == 'curriculum' else 'all tasks'
         bar = tqdm(slices, desc=f'epoch {epoch + 1}/{len(phases)} [{cfg.mode}, {cfg.protocol}, {what}]', disable=not show)
         for step, positions in enumerate(bar):
             n_global = min(cfg.items_per_step, len(order) - step * cfg.items_per_step)
@@ -296,7 +321,8 @@ def train(cfg: TrainConfig  # run settings
             state['steps'].append(float(loss_sum)); bar.set_postfix(loss=f'{float(loss_sum):.3f}')
         bb.model.eval(); f_theta.eval()
         val_acc = accuracy(bb, val_prep, ctx, protocol)
-        state['history'].append(dict(epoch=epoch + 1, phase=phase, n_items=len(items), val_acc=val_acc, train_loss=sum(state['steps'][-len(slices):]) / max(len(slices), 1),
+        state['history'].append(dict(epoch=epoch + 1, phase=phase, tasks=phase_tasks[epoch] or 'all', n_items=len(items),
+                                     val_acc=val_acc, train_loss=sum(state['steps'][-len(slices):]) / max(len(slices), 1),
                                      seconds=time.time() - t0))
         improved = phase == 'all' and val_acc > state['best']  # best_model.pt: only a model trained on every task
         state['best'], state['counter'] = (val_acc, 0) if improved else (state['best'], state['counter'] + 1)
@@ -312,7 +338,8 @@ def train(cfg: TrainConfig  # run settings
             if improved: save_gazeqwen_checkpoint(out / 'best_model.pt', f_theta, lora_sd, lora_cfg)
         log.info('epoch %d: val_acc %.4f', epoch + 1, val_acc)
     if ctx is not None: remove_gazelens_hooks(bb.model)
-    result = dict(provenance(cfg), n_train_items=len(train_items), n_curriculum_items=len(first), n_empty_scanpath=n_empty,
+    result = dict(provenance(cfg), n_train_items=len(train_items), n_curriculum_items=len(first),
+                  curriculum=[dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan], n_empty_scanpath=n_empty,
                   n_val_items=len(val_prep), history=state['history'], step_losses=state['steps'],
                   best_val_acc=state['best'], world_size=world, f_theta_params=sum(p.numel() for p in f_theta.parameters()),
                   lora_params=count_lora_params(bb.model),

@@ -230,8 +230,9 @@ def run_tables(results_dir: Path | str  # results folder
                 '|---|---|---|---|---|---|---|---|---|']
         for f in logs:
             r = json.loads(f.read_text()); c = r['config']
-            first = (f"{', '.join(c['curriculum_tasks'])}: {r['n_curriculum_items']} items × {c['curriculum_epochs']} epochs"
-                     if c.get('curriculum_epochs') else '—')
+            phases = r.get('curriculum') or ([dict(tasks=c['curriculum_tasks'], n_items=r['n_curriculum_items'],
+                                                   epochs=c['curriculum_epochs'])] if c.get('curriculum_epochs') else [])
+            first = '; then '.join(f"{', '.join(ph['tasks'])}: {ph['n_items']} items × {ph['epochs']} epochs" for ph in phases) or '—'
             rows.append(f"| {f.parent.name} | {c['mode']} | {c['protocol']} | {r['n_train_items']} ({r['n_empty_scanpath']}) | "
                         f"{first} | {len(r['history'])} | {_pct(r['best_val_acc'])} (n={r['n_val_items']}) | {r['f_theta_params']:,} | "
                         f"{r['lora_params']:,} |")

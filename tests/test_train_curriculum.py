@@ -60,3 +60,31 @@ def test_best_model_comes_from_the_last_phase(tiny_env, tmp_path):
     assert max((best[k] - third[k]).abs().max().item() for k in best) == 0.0
     first = _weights(tmp_path / 'run' / 'epoch_1.pt')
     assert max((best[k] - first[k]).abs().max().item() for k in best) > 0  # the epochs differ, so the check can fail
+
+
+def test_several_curriculum_phases(tiny_env, tmp_path, monkeypatch):
+    "Two first phases run in order, each on its own tasks and item cap, then every task; the log lists them."
+    model, data = tiny_env
+    seen, orig = [], T.answer_logits
+    def spy(bb, batch, *a, **k):
+        if bb.model.training: seen.append([b.task for b in batch])
+        return orig(bb, batch, *a, **k)
+    monkeypatch.setattr(T, 'answer_logits', spy)
+    phases = [dict(tasks=['OAR'], epochs=1, max_per_task=3), dict(tasks=['FAP', 'OI-H'], epochs=2, max_per_task=2)]
+    log = T.train(T.TrainConfig(model_path=str(model), data_root=str(data), out_dir=str(tmp_path / 'run'), epochs=1,
+                                max_per_task=2, max_val_items=4, items_per_step=4, micro_batch=4, d_latent=16, n_latents=4,
+                                progress=False, num_threads=1, cache_dir=str(tmp_path / 'cache'), lr=3e-3,
+                                curriculum_phases=phases))
+    cur = log['curriculum']
+    assert [c['tasks'] for c in cur] == [['OAR'], ['FAP', 'OI-H']] and [c['epochs'] for c in cur] == [1, 2]
+    n1, n2, n = cur[0]['n_items'], cur[1]['n_items'], log['n_train_items']
+    assert 0 < n1 <= 3 and 0 < n2 <= 4 and log['n_curriculum_items'] == n1 + n2
+    assert [h['phase'] for h in log['history']] == ['curriculum'] * 3 + ['all']
+    assert [h['tasks'] for h in log['history']] == [['OAR'], ['FAP', 'OI-H'], ['FAP', 'OI-H'], 'all']
+    assert [h['n_items'] for h in log['history']] == [n1, n2, n2, n]
+    s1, s2 = -(-n1 // 4), -(-n2 // 4)
+    e1, e23, e4 = sum(seen[:s1], []), sum(seen[s1:s1 + 2 * s2], []), sum(seen[s1 + 2 * s2:], [])
+    assert set(e1) == {'OAR'} and len(e1) == n1
+    assert set(e23) <= {'FAP', 'OI-H'} and len(e23) == 2 * n2
+    assert len(set(e4)) > 2 and len(e4) == n
+    assert log['best_val_acc'] == log['history'][3]['val_acc']  # best_model.pt only from the all-task phase

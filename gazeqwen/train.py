@@ -243,6 +243,7 @@ def train(cfg: TrainConfig  # run settings
     phases = [ph['items'] for ph in plan for _ in range(ph['epochs'])] + [train_items] * cfg.epochs  # items of each epoch
     phase_tasks = [ph['tasks'] for ph in plan for _ in range(ph['epochs'])] + [None] * cfg.epochs
     n_first = sum(ph['epochs'] for ph in plan)
+    plan_log = [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan]  # for train_log.json
     val_items = load_split_items(cfg.data_root, 'val', protocol, cfg.tasks, cfg.max_val_items,
                                  max_per_task=cfg.max_val_per_task, seed=cfg.seed)
     show = cfg.progress and rank == 0
@@ -285,7 +286,7 @@ def train(cfg: TrainConfig  # run settings
     if cfg.prepare_only:  # every item of every phase, once; no training
         need([it for items in phases for it in items])
         result = dict(provenance(cfg), prepare_only=True, n_train_items=len(train_items), n_curriculum_items=len(first),
-                      curriculum=[dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan],
+                      curriculum=plan_log,
                       n_empty_scanpath=n_empty, n_val_items=len(val_prep), n_prepared=len(prepared) + len(val_prep),
                       seconds=seconds())
         if rank == 0: write_json(out / 'train_log.json', result)
@@ -339,7 +340,7 @@ def train(cfg: TrainConfig  # run settings
         log.info('epoch %d: val_acc %.4f', epoch + 1, val_acc)
     if ctx is not None: remove_gazelens_hooks(bb.model)
     result = dict(provenance(cfg), n_train_items=len(train_items), n_curriculum_items=len(first),
-                  curriculum=[dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan], n_empty_scanpath=n_empty,
+                  curriculum=plan_log, n_empty_scanpath=n_empty,
                   n_val_items=len(val_prep), history=state['history'], step_losses=state['steps'],
                   best_val_acc=state['best'], world_size=world, f_theta_params=sum(p.numel() for p in f_theta.parameters()),
                   lora_params=count_lora_params(bb.model),

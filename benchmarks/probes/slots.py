@@ -14,10 +14,12 @@ def slot(option):  # the slot of the first colour word of an option ("B. push th
 
 for f in sorted(Path(a['ev']).glob('*.jsonl')):
     st = collections.defaultdict(lambda: [0, 0, 0, 0])  # at slot: n, right; elsewhere: n, right
+    skipped = collections.Counter()  # by task: rows without a four-option question (proactive test points)
     for r in map(json.loads, open(f)):
-        q = qa.get(r['question_id'])  # proactive test points ('.../0') have no entry of their own: skipped
-        if q is None or len(q.get('options', [])) != 4: continue
+        q = qa.get(r['question_id'])  # proactive test points ('.../0') have no entry of their own
+        if q is None or len(q.get('options', [])) != 4: skipped[r['task']] += 1; continue
         i = 'ABCD'.index(q['answer']); at = slot(q['options'][i]) == i
         s = st[r['task']]; s[0 if at else 2] += 1; s[1 if at else 3] += r['correct']
     print(f.stem, {t: f"at slot {s[0] / (s[0] + s[2]):.0%}: {s[1] / max(s[0], 1):.0%} right; elsewhere {s[3] / max(s[2], 1):.0%}"
-                   for t, s in sorted(st.items()) if t in ('OAR', 'OI-H', 'FAP', 'OTP', 'NFI')})
+                   for t, s in sorted(st.items()) if t in ('OAR', 'OI-H', 'FAP', 'OTP', 'NFI')},
+          'skipped (no four-option question):', dict(skipped))

@@ -814,7 +814,7 @@ def write_fixation_csv(fixations: pd.DataFrame,  # kept fixations
     fixation_csv_frame(fixations).to_csv(path, index=False)
     return path
 
-# %% ../nbs/10_fixations.ipynb #143e172d
+# %% ../nbs/10_fixations.ipynb #c09a1ea6
 FORMATS = ('egtea', 'ego4d', 'egoexolearn', 'holoassist', 'pixel_csv', 'synth')
 RULES = ('ours', 'streamgaze')
 RENAMED_FORMATS = {'aria': ("format 'aria' is now 'pixel_csv': it reads a generic timestamped pixel-gaze CSV "
@@ -879,7 +879,7 @@ def fixations_from_raw(fmt: str, raw: Path | str, video: Path | str,  # format, 
         if method != 'dispersion' or anchor_after_break or end_at_next_sample or reader_kw:
             raise ValueError("rule 'streamgaze' is StreamGaze's step 1 as it is: no method, anchor, end or reader options")
         frames = read_streamgaze(fmt, raw, info, gaze_size, fps)
-        r = radius if radius is not None else streamgaze_radius(fmt, info.width)
+        r = radius if radius is not None else streamgaze_radius(fmt, (gaze_size or (info.width, info.height))[0])
         det, gaze = detect_streamgaze(frames, r, min_duration), frames.to_frame_gaze()
     else:
         gaze = read_gaze(fmt, raw, info, gaze_size, fps, **reader_kw)

@@ -196,3 +196,13 @@ def test_cli_bad_raw_files_name_file_and_place(wide_video, tmp_path):
             with pytest.raises(SystemExit) as e:
                 fixations_cli(['--format', fmt, '--rule', rule, str(raw), str(wide_video), '--out', str(tmp_path)])
             assert msg in str(e.value.code), (rule, fmt, e.value.code)
+
+
+def test_real_streamgaze_output_has_float32_centres_on_frame_times():
+    from gazeqwen.utils import real_fixtures
+    rf = real_fixtures()
+    if rf is None: pytest.skip('../shared/fixtures/real is absent: the real StreamGaze fixation file cannot be checked')
+    real = pd.read_csv(rf / 'OP03-R01-PastaSalad_fixation_filtered.csv')
+    f32 = np.abs(real.center_x.values - real.center_x.values.astype(np.float32)) < 1e-12  # float32 spacing here ~3e-8
+    fr = real[['start_time', 'end_time']].values * 24
+    assert f32.sum() >= len(real) - 2 and np.abs(fr - np.round(fr)).max() < 1e-6  # two centres come from a later merge

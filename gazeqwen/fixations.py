@@ -8,13 +8,18 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['EGTEA_TYPES', 'EGTEA_SIZE', 'EGTEA_FPS', 'SYNTH_COLUMNS', 'FIXATION_TABLE_COLUMNS', 'FILTER_RULES',
-           'FIXATION_CSV_COLUMNS', 'FORMATS', 'RULE_COLOURS', 'GazeFormatError', 'FrameGaze', 'egtea_timecode_frame',
-           'read_egtea', 'resample_to_frames', 'read_aria', 'read_egoexolearn', 'read_synth', 'write_synth_gaze',
-           'VideoInfo', 'video_info', 'default_radius', 'detect_dispersion', 'detect_idt', 'rgb_to_hs', 'hs_histogram',
+__all__ = ['EGTEA_TYPES', 'EGTEA_SIZE', 'EGTEA_FPS', 'EGTEA_HEADER_LINES', 'EGTEA_COUNT_LINE', 'EGO4D_COLUMNS',
+           'HOLOASSIST_COLUMNS', 'HOLOASSIST_SIZE', 'SYNTH_COLUMNS', 'FIXATION_TABLE_COLUMNS', 'STREAMGAZE_FPS',
+           'FILTER_RULES', 'FIXATION_CSV_COLUMNS', 'FORMATS', 'RULES', 'RENAMED_FORMATS', 'RULE_COLOURS',
+           'GazeFormatError', 'FrameGaze', 'egtea_timecode_frame', 'EgteaSamples', 'egtea_samples', 'read_egtea',
+           'write_begaze', 'resample_to_frames', 'read_pixel_csv', 'load_array', 'read_egoexolearn', 'ego4d_samples',
+           'read_ego4d', 'holoassist_rows', 'read_holoassist', 'read_synth', 'write_synth_gaze', 'VideoInfo',
+           'video_info', 'default_radius', 'detect_dispersion', 'detect_idt', 'streamgaze_radius', 'StreamGazeFrames',
+           'sg_egtea', 'sg_ego4d', 'sg_egoexolearn', 'sg_holoassist', 'detect_streamgaze', 'rgb_to_hs', 'hs_histogram',
            'hist_correlation', 'brightness', 'SceneFilters', 'check_frame_indices', 'read_frames',
-           'apply_scene_filters', 'kept', 'fixation_csv_frame', 'write_fixation_csv', 'read_gaze', 'fixations_from_raw',
-           'plot_fixations', 'fixations_parser', 'run_fixations', 'fixations_cli']
+           'apply_scene_filters', 'kept', 'fixation_csv_frame', 'write_fixation_csv', 'check_format', 'read_gaze',
+           'read_streamgaze', 'fixations_from_raw', 'plot_fixations', 'fixations_parser', 'run_fixations',
+           'fixations_cli']
 
 # %% ../nbs/10_fixations.ipynb #1794d9e7
 class GazeFormatError(ValueError):
@@ -56,6 +61,8 @@ class FrameGaze:
 EGTEA_TYPES = {'untracked': 0, 'fixation': 1, 'saccade': 2, 'unknown': 3, 'truncated': 4}
 EGTEA_SIZE = (1280, 960)  # (width, height) of the BeGaze gaze space
 EGTEA_FPS = 24.0
+EGTEA_HEADER_LINES = 34   # header lines before the first sample row
+EGTEA_COUNT_LINE = {10: 7, 11: 26}  # 1-based line of '## Number of Samples:' -> fields per sample row
 
 def egtea_timecode_frame(tc: str,       # `hh:mm:ss:ff`
                          fps: int = 24  # frames per second of the `ff` field
@@ -68,32 +75,53 @@ def egtea_timecode_frame(tc: str,       # `hh:mm:ss:ff`
     return ((h * 60 + m) * 60 + s) * fps + f
 
 def _egtea_label(label: str) -> int:
-    "Type code of a BeGaze event label."
-    return {'fixation': 1, 'saccade': 2}.get(label.lower(), 3)
+    "Type code of a BeGaze event label (exact, case-sensitive, as EGTEA's reader)."
+    return {'Fixation': 1, 'Saccade': 2}.get(label, 3)
 
 # %% ../nbs/10_fixations.ipynb #ebb176b0
-def _egtea_rows(path: Path):
-    "Parsed sample rows `(frame, px, py, code, line)` of a BeGaze export, its variant and the message count."
-    rows, variant, n_msg = [], None, 0
-    with open(path, encoding='utf-8', errors='replace') as f:
-        for ln, line in enumerate(f, 1):
-            tok = line.split()
-            if not tok or tok[0].startswith('#'): continue
-            if tok[0] == 'Time': continue  # the column-name line
-            if len(tok) > 1 and tok[1] == 'MSG': n_msg += 1; continue
-            if len(tok) not in (7, 26): _fail(path, ln, f"expected 7 or 26 whitespace-separated fields (BeGaze variants), got {len(tok)}")
-            if variant is None: variant = len(tok)
-            elif len(tok) != variant: _fail(path, ln, f"{len(tok)} fields after earlier rows with {variant}: mixed BeGaze variants")
-            try:
-                if variant == 7: px, py, fr, lab = float(tok[3]), float(tok[4]), int(tok[5]), tok[6]
-                else: px, py, fr, lab = float(tok[5]), float(tok[6]), egtea_timecode_frame(tok[-1]), tok[-6]
-            except ValueError as e: _fail(path, ln, f"cannot read the sample ({e})")
-            if fr < 0: _fail(path, ln, f"negative frame {fr}")
-            rows.append((fr, px, py, _egtea_label(lab), ln))
-    if not rows: _fail(path, 1, "no sample rows found (expected BeGaze 7- or 26-field rows)")
-    return rows, variant, n_msg
+@dataclass
+class EgteaSamples:
+    "Sample rows of a BeGaze export."
+    frame: np.ndarray   # (M,) int video frame of each sample
+    px: list            # (M,) x in pixels, Python floats as parsed
+    py: list            # (M,) y in pixels
+    label: list         # (M,) event label
+    line: np.ndarray    # (M,) 1-based line of each sample
+    fields: int         # 7 or 26
+    announced: int      # the header's sample count
+    notes: dict         # skipped lines by reason
 
-# %% ../nbs/10_fixations.ipynb #a3b0e9af
+def egtea_samples(path: Path | str  # BeGaze text export
+                 ) -> EgteaSamples:
+    "Parse a BeGaze export in either EGTEA layout; errors name the file and line."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    lines = path.read_text(encoding='utf-8', errors='replace').splitlines()
+    if len(lines) < EGTEA_HEADER_LINES: _fail(path, len(lines), f"header has {len(lines)} lines, a BeGaze export has {EGTEA_HEADER_LINES} before the samples")
+    at = next((ln for ln in EGTEA_COUNT_LINE if '## Number of Samples:' in lines[ln - 1]), None)
+    if at is None: _fail(path, '10-11', "no '## Number of Samples:' line (line 10 for 7-field rows, line 11 for 26-field rows)")
+    try: announced = int(lines[at - 1].split()[4])
+    except (IndexError, ValueError): _fail(path, at, f"cannot read the sample count from {lines[at - 1]!r}")
+    fields = EGTEA_COUNT_LINE[at]
+    fr, px, py, lab, lno, n_msg, n_blank, last = [], [], [], [], [], 0, 0, -1
+    for ln, text in enumerate(lines[EGTEA_HEADER_LINES:], EGTEA_HEADER_LINES + 1):
+        tok = text.split()
+        if not tok: n_blank += 1; continue
+        if len(tok) > 1 and tok[1] == 'MSG': n_msg += 1; continue
+        if len(tok) != fields: _fail(path, ln, f"{len(tok)} fields, expected {fields} (the sample count on line {at} marks the {fields}-field layout)")
+        try:
+            if fields == 7: x, y, f = float(tok[3]), float(tok[4]), int(tok[5])
+            else: x, y, f = float(tok[5]), float(tok[6]), egtea_timecode_frame(tok[-2])
+        except ValueError as e: _fail(path, ln, f"cannot read the sample ({e})")
+        if f < 0: _fail(path, ln, f"negative frame {f}")
+        if f < last: _fail(path, ln, f"frame {f} goes backwards (the previous sample was in frame {last})")
+        last = f
+        fr.append(f); px.append(x); py.append(y); lab.append(tok[-1]); lno.append(ln)
+    if not fr: _fail(path, EGTEA_HEADER_LINES + 1, f"no sample rows after the {EGTEA_HEADER_LINES}-line header")
+    return EgteaSamples(np.array(fr), px, py, lab, np.array(lno), fields, announced,
+                        {'messages': n_msg, 'blank_lines': n_blank, 'samples': len(fr), 'announced_samples': announced})
+
+# %% ../nbs/10_fixations.ipynb #443274be
 def read_egtea(path: Path | str,           # BeGaze text export
                n_frames: int | None = None,  # video frame count (pads untracked frames at the end)
                average: str = 'mean',        # 'mean' or 'running' (EGTEA reader's pairwise running average)
@@ -101,49 +129,93 @@ def read_egtea(path: Path | str,           # BeGaze text export
                fps: float = EGTEA_FPS,       # video frame rate of the frame numbers / timecodes
                valid_types: tuple = (1, 2, 3)  # type codes counted as valid gaze
               ) -> FrameGaze:
-    "Per-frame normalised gaze of an EGTEA Gaze+ BeGaze export (7- or 26-field variant)."
+    "Per-frame normalised gaze of an EGTEA Gaze+ BeGaze export (7- or 26-field layout), our rule."
     path = Path(path)
     if average not in ('mean', 'running'): raise ValueError(f"average must be 'mean' or 'running', got {average!r}")
-    rows, variant, n_msg = _egtea_rows(path)
-    fr = np.array([r[0] for r in rows]); px = np.array([r[1] for r in rows]); py = np.array([r[2] for r in rows])
-    code = np.array([r[3] for r in rows])
-    finite = np.isfinite(px) & np.isfinite(py)
+    s = egtea_samples(path)
+    fr, px, py, lab = s.frame, np.array(s.px), np.array(s.py), np.array(s.label)
+    code = np.array([_egtea_label(l) for l in s.label])
+    use = np.isfinite(px) & np.isfinite(py) & (lab != 'Blink')
     n = max(int(fr.max()) + 1, n_frames or 0)
-    cnt = np.bincount(fr[finite], minlength=n)  # (n,) samples per frame
+    cnt = np.bincount(fr[use], minlength=n)  # (n,) usable samples per frame
     if average == 'mean':
         with np.errstate(invalid='ignore', divide='ignore'):
-            gx = np.bincount(fr[finite], weights=px[finite], minlength=n) / cnt
-            gy = np.bincount(fr[finite], weights=py[finite], minlength=n) / cnt
+            gx = np.bincount(fr[use], weights=px[use], minlength=n) / cnt
+            gy = np.bincount(fr[use], weights=py[use], minlength=n) / cnt
     else:
         gx, gy, seen = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, bool)
-        for f_, x_, y_ in zip(fr[finite], px[finite], py[finite]):
+        for f_, x_, y_ in zip(fr[use], px[use], py[use]):
             if seen[f_]: gx[f_], gy[f_] = (gx[f_] + x_) / 2, (gy[f_] + y_) / 2
             else: gx[f_], gy[f_], seen[f_] = x_, y_, True
-    last = np.full(n, -1); np.maximum.at(last, fr[finite], np.nonzero(finite)[0])  # index of each frame's last sample
-    kind = np.where(last >= 0, code[np.maximum(last, 0)], 0)
+    kind = np.zeros(n, int); kind[fr] = code  # samples are in frame order: the last one of a frame wins
     W, H = gaze_size
     tracked = cnt > 0
     out = tracked & ((gx < 0) | (gx > W - 1) | (gy < 0) | (gy > H - 1))
     kind[out] = 4
     gx, gy = np.clip(gx, 0, W - 1) / W, np.clip(gy, 0, H - 1) / H
-    notes = {'variant_fields': variant, 'samples': len(rows), 'messages': n_msg, 'nan_samples': int((~finite).sum()),
-             'truncated_frames': int(out.sum()), 'untracked_frames': int((~tracked).sum()),
+    notes = {'variant_fields': s.fields, **s.notes, 'blink_samples': int((lab == 'Blink').sum()),
+             'nan_samples': int((~(np.isfinite(px) & np.isfinite(py))).sum()), 'truncated_frames': int(out.sum()),
+             'untracked_frames': int((np.bincount(fr, minlength=n) == 0).sum()),
              'frames_beyond_video': max(0, int(fr.max()) + 1 - n_frames) if n_frames else 0}
-    return FrameGaze(np.arange(n) / fps, gx, gy, np.isin(kind, valid_types), fps, tuple(gaze_size), f'egtea:{path}',
-                     kind=kind, notes=notes)
+    return FrameGaze(np.arange(n) / fps, gx, gy, tracked & np.isin(kind, valid_types), fps, tuple(gaze_size),
+                     f'egtea:{path}', kind=kind, notes=notes)
 
-# %% ../nbs/10_fixations.ipynb #a36a5903
+# %% ../nbs/10_fixations.ipynb #915b9d67
+def write_begaze(path: Path | str,   # where to write
+                 samples: list,      # rows `(frame, px, py, label)` in frame order
+                 fields: int = 26,   # 7 or 26 fields per row
+                 announced: int | None = None,  # sample count written in the header (default: len(samples))
+                 extra_rows: dict | None = None  # {position in samples: raw text line} inserted before that sample
+                ) -> Path:
+    "Write a BeGaze text export in EGTEA's layout (34-line header, sample count on line 10 or 11)."
+    if fields not in (7, 26): raise ValueError(f"fields must be 7 or 26, got {fields}")
+    n = len(samples) if announced is None else announced
+    head = ['## [BeGaze]', '## Converted from:\tC:\\recording.idf', '## Date:\t01.01.2012 12:00:00', '## Version:\tBeGaze 3.1',
+            '## IDF Version:\t9', '## Sample Rate:\t30', '## Separator Type:\tMsg', '## Trial Count:\t1', '## Uses Plane File:\tFalse']
+    if fields == 26: head.append('## Subject:\tP01')
+    head.append(f'## Number of Samples:\t{n}')
+    head += [f'## Header line {k}' for k in range(len(head) + 1, EGTEA_HEADER_LINES)]
+    names = (['Time', 'Type', 'Trial', 'PORX', 'PORY', 'Frame', 'Event'] if fields == 7 else
+             ['Time', 'Type', 'Trial', 'RawX', 'RawY', 'PORX', 'PORY'] + [f'c{k}' for k in range(17)] + ['Timecode', 'Event'])
+    rows = []
+    for k, (f, x, y, lab) in enumerate(samples):
+        if extra_rows and k in extra_rows: rows.append(extra_rows[k])
+        t = str(1000 * k)
+        if fields == 7: rows.append('\t'.join([t, 'SMP', '1', f'{x}', f'{y}', str(f), lab]))
+        else:
+            ss, ff = divmod(int(f), 24); mm, ss = divmod(ss, 60); hh, mm = divmod(mm, 60)
+            rows.append('\t'.join([t, 'SMP', '1', '0', '0', f'{x}', f'{y}'] + ['0'] * 17 + [f'{hh:02d}:{mm:02d}:{ss:02d}:{ff:02d}', lab]))
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('\n'.join(head + ['\t'.join(names)] + rows) + '\n')
+    return path
+
+# %% ../nbs/10_fixations.ipynb #0b17bdd2
 def _read_csv(path: Path) -> pd.DataFrame:
-    "A CSV read as text, with a clear error when it cannot be parsed."
+    "A CSV read as text; a line whose field count differs from the header's is an error naming it."
+    import csv
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
-    try: return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e: _fail(path, 1, f"cannot parse as CSV ({e})")
+    try:
+        with open(path, newline='', encoding='utf-8') as f: rows = list(csv.reader(f, skipinitialspace=True))
+    except (UnicodeDecodeError, csv.Error) as e: _fail(path, 1, f"cannot parse as CSV ({e})")
+    lines = [ln for ln, r in enumerate(rows, 1) if r]  # 1-based lines of the non-blank rows
+    if not lines: _fail(path, 1, "empty file (no CSV header)")
+    head, body = rows[lines[0] - 1], lines[1:]
+    for ln in body:
+        if len(rows[ln - 1]) != len(head):
+            _fail(path, ln, f"{len(rows[ln - 1])} fields, the header has {len(head)} (a truncated or damaged line)")
+    df = pd.DataFrame([rows[ln - 1] for ln in body], columns=[h.strip() for h in head], dtype=str)
+    df.attrs['lines'] = body; df.attrs['blank_lines'] = len(rows) - len(lines)
+    return df
 
 def _pick_column(df, path, names, what):
     "The first of `names` present in `df`, else a clear error."
     for n in names:
         if n in df.columns: return n
     _fail(path, 1, f"no {what} column: expected one of {list(names)}, found {list(df.columns)}")
+
+def _line(df, i: int) -> int:
+    "1-based file line of row `i` of a frame read by `_read_csv`."
+    return df.attrs['lines'][i] if 'lines' in df.attrs else i + 2
 
 def _numeric(df, col, path, allow_missing=False) -> np.ndarray:
     "Column `col` as float64; empty / 'nan' cells become NaN when `allow_missing`, other non-numbers raise naming the line."
@@ -153,10 +225,10 @@ def _numeric(df, col, path, allow_missing=False) -> np.ndarray:
     bad = v.isna() & (~missing if allow_missing else True)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        _fail(path, i + 2, f"column {col!r} value {df[col].iloc[i]!r} is not a number")
+        _fail(path, _line(df, i), f"column {col!r} value {df[col].iloc[i]!r} is not a number")
     return v.to_numpy(dtype=np.float64)
 
-# %% ../nbs/10_fixations.ipynb #9fea5d2d
+# %% ../nbs/10_fixations.ipynb #7b398097
 _TIME_UNITS = {'_us': 1e6, '_ns': 1e9, '_ms': 1e3, '_s': 1.0}  # ticks per second
 
 def resample_to_frames(t: np.ndarray,      # (M,) sample times in seconds, increasing
@@ -184,8 +256,8 @@ def resample_to_frames(t: np.ndarray,      # (M,) sample times in seconds, incre
     gx[exact], gy[exact] = xv[i[exact]], yv[i[exact]]
     return tk, gx, gy, exact | inner
 
-# %% ../nbs/10_fixations.ipynb #7b398097
-def read_aria(path: Path | str,             # `*_eye_gaze_2d.csv`
+# %% ../nbs/10_fixations.ipynb #c398fd6e
+def read_pixel_csv(path: Path | str,        # timestamped pixel-gaze CSV
               fps: float,                   # video frame rate
               frame_size: tuple,            # (width, height) of the gaze pixel space (the video's by default in the CLI)
               n_frames: int | None = None,  # video frame count (default: up to the last sample)
@@ -195,7 +267,7 @@ def read_aria(path: Path | str,             # `*_eye_gaze_2d.csv`
               x_col: str | None = None,     # x column (default `x`, `gaze_x`, `x_px`)
               y_col: str | None = None      # y column (default `y`, `gaze_y`, `y_px`)
              ) -> FrameGaze:
-    "Per-frame normalised gaze of an Ego-Exo4D / Aria 2-D eye-gaze CSV, resampled to the video's frames."
+    "Per-frame normalised gaze of a timestamped pixel-gaze CSV, resampled to the video's frames."
     path = Path(path); df = _read_csv(path)
     if len(df) == 0: _fail(path, 2, "no gaze rows")
     stamps = [c for c in df.columns if 'timestamp' in c and any(c.endswith(u) for u in _TIME_UNITS)]
@@ -205,7 +277,7 @@ def read_aria(path: Path | str,             # `*_eye_gaze_2d.csv`
     yc = _pick_column(df, path, [y_col] if y_col else ['y', 'gaze_y', 'y_px'], 'gaze y')
     ts = _numeric(df, tc, path); px = _numeric(df, xc, path, allow_missing=True); py = _numeric(df, yc, path, allow_missing=True)
     d = np.diff(ts)
-    if (d <= 0).any(): _fail(path, int(np.flatnonzero(d <= 0)[0]) + 3, f"timestamp {df[tc].iloc[int(np.flatnonzero(d <= 0)[0]) + 1]!r} does not increase")
+    if (d <= 0).any(): i = int(np.flatnonzero(d <= 0)[0]) + 1; _fail(path, _line(df, i), f"timestamp {df[tc].iloc[i]!r} does not increase")
     t = (ts - (ts[0] if t0_us is None else t0_us)) / unit
     W, H = frame_size
     missing = ~(np.isfinite(px) & np.isfinite(py))
@@ -215,9 +287,22 @@ def read_aria(path: Path | str,             # `*_eye_gaze_2d.csv`
     tk, gx, gy, valid = resample_to_frames(t, px / W, py / H, ok, n, fps, max_gap_s)
     notes = {'samples': len(df), 'missing_samples': int(missing.sum()), 'outside_samples': int(outside.sum()),
              'samples_before_t0': int((t < 0).sum()), 'samples_after_video': int((t > (n - 1) / fps).sum())}
-    return FrameGaze(tk, gx, gy, valid, fps, (W, H), f'aria:{path}', notes=notes)
+    return FrameGaze(tk, gx, gy, valid, fps, (W, H), f'pixel_csv:{path}', notes=notes)
 
-# %% ../nbs/10_fixations.ipynb #04101722
+# %% ../nbs/10_fixations.ipynb #ac23c8d5
+def load_array(path: Path  # .npy or .npz file
+              ):
+    "`np.load` without pickles; an empty, truncated or unreadable file is a `GazeFormatError` naming it."
+    import zipfile
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file")
+    if path.stat().st_size == 0: _fail(path, 'header', "empty file (0 bytes), not a numpy array")
+    try:
+        a = np.load(path, allow_pickle=False)
+        if isinstance(a, np.lib.npyio.NpzFile): a = {k: a[k] for k in a.files}  # read every member now
+        return a
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as e:
+        _fail(path, 'data', f"not a readable numpy array, truncated or damaged ({type(e).__name__}: {e})")
+
 def _egoexolearn_arrays(path: Path):
     "`(x, y, valid or None, where)` of an EgoExoLearn gaze file; `where` names an entry for error messages."
     suf = path.suffix.lower()
@@ -227,13 +312,13 @@ def _egoexolearn_arrays(path: Path):
         x = _numeric(df, _pick_column(df, path, ['x', 'gaze_x'], 'gaze x'), path, allow_missing=True)
         y = _numeric(df, _pick_column(df, path, ['y', 'gaze_y'], 'gaze y'), path, allow_missing=True)
         v = _numeric(df, 'valid', path) if 'valid' in df.columns else None
-        return x, y, v, (lambda i: f"line {i + 2}")
+        return x, y, v, (lambda i: f"line {_line(df, i)}")
     if suf == '.npz':
-        z = np.load(path, allow_pickle=False)
+        z = load_array(path)
         if 'x' in z and 'y' in z: return z['x'].astype(float), z['y'].astype(float), (z['valid'].astype(float) if 'valid' in z else None), (lambda i: f"entry {i}")
-        if len(z.files) != 1: _fail(path, 'keys', f"expected arrays x, y[, valid] or a single (N, 2|3) array, found {z.files}")
-        a = z[z.files[0]]
-    elif suf == '.npy': a = np.load(path, allow_pickle=False)
+        if len(z) != 1: _fail(path, 'keys', f"expected arrays x, y[, valid] or a single (N, 2|3) array, found {list(z)}")
+        a = next(iter(z.values()))
+    elif suf == '.npy': a = load_array(path)
     else: _fail(path, 'suffix', "expected .npy, .npz or .csv")
     if a.ndim != 2 or a.shape[1] not in (2, 3): _fail(path, 'shape', f"expected an (N, 2) or (N, 3) array, got {a.shape}")
     a = a.astype(np.float64)
@@ -265,7 +350,97 @@ def read_egoexolearn(path: Path | str,            # .npy / .npz / .csv with per-
                      np.r_[valid, np.zeros(pad, bool)], fps, tuple(frame_size) if frame_size else None,
                      f'egoexolearn:{path}', notes=notes)
 
-# %% ../nbs/10_fixations.ipynb #cec2642e
+# %% ../nbs/10_fixations.ipynb #cd8410de
+EGO4D_COLUMNS = ('canonical_timestamp_s', 'norm_pos_x', 'norm_pos_y', 'confidence')
+
+def _need_columns(df, path, cols):
+    "Stop naming the file when a needed column is absent."
+    miss = [c for c in cols if c not in df.columns]
+    if miss: _fail(path, 1, f"missing columns {miss} (expected {list(cols)}), found {list(df.columns)}")
+
+def ego4d_samples(path: Path | str  # Ego4D gaze CSV
+                 ) -> tuple:
+    "`(t, x, y, confidence, df)` of an Ego4D gaze CSV, checked line by line (float64; missing coordinates NaN)."
+    path = Path(path); df = _read_csv(path)
+    _need_columns(df, path, EGO4D_COLUMNS)
+    if len(df) == 0: _fail(path, 2, "no gaze rows")
+    t = _numeric(df, 'canonical_timestamp_s', path)
+    x, y = _numeric(df, 'norm_pos_x', path, allow_missing=True), _numeric(df, 'norm_pos_y', path, allow_missing=True)
+    c = _numeric(df, 'confidence', path, allow_missing=True)
+    if (t < 0).any(): i = int(np.flatnonzero(t < 0)[0]); _fail(path, _line(df, i), f"negative canonical_timestamp_s {df['canonical_timestamp_s'].iloc[i]!r}")
+    d = np.diff(t)
+    if (d < 0).any(): i = int(np.flatnonzero(d < 0)[0]) + 1; _fail(path, _line(df, i), f"canonical_timestamp_s {df['canonical_timestamp_s'].iloc[i]!r} goes backwards")
+    return t, x, y, c, df
+
+def read_ego4d(path: Path | str,                 # Ego4D gaze CSV
+               fps: float = 30.0,                # video frame rate
+               n_frames: int | None = None,      # video frame count (default ⌊t_last·fps⌋ + 1)
+               min_confidence: float | None = None  # drop samples below this confidence (None keeps all)
+              ) -> FrameGaze:
+    "Per-frame normalised gaze of an Ego4D gaze CSV, our rule (frame mean of usable samples)."
+    path = Path(path)
+    t, x, y, c, df = ego4d_samples(path)
+    n = n_frames if n_frames is not None else int(t[-1] * fps) + 1
+    fr = np.floor(t * fps).astype(np.int64)
+    missing = ~(np.isfinite(x) & np.isfinite(y))
+    outside = ~missing & ((x < 0) | (x > 1) | (y < 0) | (y > 1))
+    low = ~missing & ~outside & (c < min_confidence if min_confidence is not None else False)
+    use = ~missing & ~outside & ~low & (fr < n)
+    cnt = np.bincount(fr[use], minlength=n)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        gx = np.bincount(fr[use], weights=x[use], minlength=n) / cnt
+        gy = np.bincount(fr[use], weights=y[use], minlength=n) / cnt
+    notes = {'samples': len(t), 'missing_samples': int(missing.sum()), 'outside_samples': int(outside.sum()),
+             'low_confidence_samples': int(np.sum(low)), 'samples_after_video': int((fr >= n).sum()),
+             'untracked_frames': int((cnt == 0).sum()), 'blank_lines': df.attrs['blank_lines']}
+    return FrameGaze(np.arange(n) / fps, gx, gy, cnt > 0, fps, None, f'ego4d:{path}', notes=notes)
+
+# %% ../nbs/10_fixations.ipynb #9d631c86
+HOLOASSIST_COLUMNS = ('frame_idx', 'timestamp_sec', 'u', 'v', 'valid', 'in_frame')
+HOLOASSIST_SIZE = (896, 504)
+
+def _bool_column(df, col, path) -> np.ndarray:
+    "Column `col` of `True`/`False`/`1`/`0` as bool; anything else raises naming the line."
+    s = df[col].str.strip().str.lower()
+    ok = s.isin(['true', 'false', '1', '0', '1.0', '0.0'])
+    if not ok.all(): i = int(np.flatnonzero(~ok.to_numpy())[0]); _fail(path, _line(df, i), f"column {col!r} value {df[col].iloc[i]!r} is not True/False")
+    return s.isin(['true', '1', '1.0']).to_numpy()
+
+def holoassist_rows(path: Path | str  # `{session}_gaze_2d.csv`
+                   ) -> tuple:
+    "`(frame, u, v, valid, in_frame, df)` of a HoloAssist gaze CSV, checked line by line."
+    path = Path(path); df = _read_csv(path)
+    _need_columns(df, path, HOLOASSIST_COLUMNS)
+    if len(df) == 0: _fail(path, 2, "no gaze rows")
+    f = _numeric(df, 'frame_idx', path)
+    bad = (f < 0) | (f != np.floor(f))
+    if bad.any(): i = int(np.flatnonzero(bad)[0]); _fail(path, _line(df, i), f"frame_idx {df['frame_idx'].iloc[i]!r} is not a frame number")
+    d = np.diff(f)
+    if (d <= 0).any(): i = int(np.flatnonzero(d <= 0)[0]) + 1; _fail(path, _line(df, i), f"frame_idx {df['frame_idx'].iloc[i]!r} repeats or goes backwards")
+    u, v = _numeric(df, 'u', path, allow_missing=True), _numeric(df, 'v', path, allow_missing=True)
+    return f.astype(np.int64), u, v, _bool_column(df, 'valid', path), _bool_column(df, 'in_frame', path), df
+
+def read_holoassist(path: Path | str,                   # `{session}_gaze_2d.csv`
+                    frame_size: tuple = HOLOASSIST_SIZE,  # (width, height) of the video the gaze was projected into
+                    fps: float = 24.46,                 # video frame rate
+                    n_frames: int | None = None         # video frame count (default: last frame_idx + 1)
+                   ) -> FrameGaze:
+    "Per-frame normalised gaze of a HoloAssist 2-D gaze CSV, our rule."
+    path = Path(path)
+    f, u, v, flag, _, df = holoassist_rows(path)
+    n = max(int(f.max()) + 1, n_frames or 0)
+    W, H = frame_size
+    has = np.isfinite(u) & np.isfinite(v)
+    inside = has & (u >= 0) & (u < W) & (v >= 0) & (v < H)
+    ok = flag & inside
+    gx, gy, valid = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, bool)
+    gx[f[ok]], gy[f[ok]], valid[f[ok]] = u[ok] / W, v[ok] / H, True
+    notes = {'rows': len(f), 'flagged_invalid': int((~flag).sum()), 'missing_uv': int((flag & ~has).sum()),
+             'outside_frames': int((flag & has & ~inside).sum()), 'frames_without_row': n - len(f),
+             'frames_beyond_video': max(0, int(f.max()) + 1 - n_frames) if n_frames else 0}
+    return FrameGaze(np.arange(n) / fps, gx, gy, valid, fps, (W, H), f'holoassist:{path}', notes=notes)
+
+# %% ../nbs/10_fixations.ipynb #3466f69a
 SYNTH_COLUMNS = ['frame', 'time_s', 'x', 'y', 'valid']
 
 def read_synth(path: Path | str  # `gaze_raw/{stem}_gaze.csv`
@@ -279,11 +454,11 @@ def read_synth(path: Path | str  # `gaze_raw/{stem}_gaze.csv`
     x, y = _numeric(df, 'x', path, allow_missing=True), _numeric(df, 'y', path, allow_missing=True)
     v = _numeric(df, 'valid', path)
     off = np.flatnonzero(fr != np.arange(len(fr)))
-    if len(off): _fail(path, int(off[0]) + 2, f"frame {df['frame'].iloc[off[0]]!r}, expected {off[0]} (rows must be frames 0, 1, 2, ... in order)")
+    if len(off): _fail(path, _line(df, int(off[0])), f"frame {df['frame'].iloc[off[0]]!r}, expected {off[0]} (rows must be frames 0, 1, 2, ... in order)")
     bad = np.flatnonzero(~np.isin(v, (0, 1)))
-    if len(bad): _fail(path, int(bad[0]) + 2, f"valid {df['valid'].iloc[bad[0]]!r} is not 0 or 1")
+    if len(bad): _fail(path, _line(df, int(bad[0])), f"valid {df['valid'].iloc[bad[0]]!r} is not 0 or 1")
     d = np.diff(t)
-    if (d <= 0).any(): _fail(path, int(np.flatnonzero(d <= 0)[0]) + 3, "time_s does not increase")
+    if (d <= 0).any(): _fail(path, _line(df, int(np.flatnonzero(d <= 0)[0]) + 1), "time_s does not increase")
     valid = v.astype(bool) & np.isfinite(x) & np.isfinite(y)
     return FrameGaze(t, x, y, valid, float(1 / np.median(d)), None, f'synth:{path}',
                      notes={'frames': len(df), 'flagged_invalid': int((v == 0).sum()),
@@ -319,14 +494,15 @@ def video_info(path: Path | str  # video file
     h, w = vr[0].shape[:2]
     return VideoInfo(float(vr.get_avg_fps()), len(vr), int(w), int(h))
 
-# %% ../nbs/10_fixations.ipynb #9628cacc
+# %% ../nbs/10_fixations.ipynb #8ecbe165
 FIXATION_TABLE_COLUMNS = ['start_frame', 'end_frame', 'start_time', 'end_time', 'duration', 'center_x', 'center_y', 'n_samples']
 
-def default_radius(fmt: str,                       # 'egtea', 'aria', 'egoexolearn' or 'synth'
+def default_radius(fmt: str,                       # a format of `FORMATS`
                    frame_width: float | None = None  # width in pixels of the gaze space (or the video)
                   ) -> float:
-    "StreamGaze's dispersion radius in normalised units: 0.15 for EGTEA and synth, 96 px / width otherwise."
+    "Dispersion radius in normalised units: 0.15 for EGTEA and synth, 0.088 for Ego4D, 96 px / width otherwise."
     if fmt in ('egtea', 'synth'): return 0.15
+    if fmt == 'ego4d': return 0.088
     if not frame_width: raise ValueError(f"format {fmt!r} needs the frame width for the 96 px radius")
     return 96.0 / frame_width
 
@@ -376,6 +552,140 @@ def detect_idt(gaze: FrameGaze,                # per-frame gaze
         if t[e] - t[s] < min_duration - 1e-9: continue
         m = gaze.valid[s:e + 1]
         rows.append((s, e, t[s], t[e], t[e] - t[s], gaze.x[s:e + 1][m].mean(), gaze.y[s:e + 1][m].mean(), int(m.sum())))
+    return _table(rows)
+
+# %% ../nbs/10_fixations.ipynb #fa540a41
+STREAMGAZE_FPS = {'egtea': 24.0, 'ego4d': 30.0, 'egoexolearn': 30.0, 'holoassist': 24.46}
+
+def streamgaze_radius(fmt: str,                       # one of `STREAMGAZE_FPS`
+                      frame_width: int | None = None  # the video's width in pixels (egoexolearn, holoassist)
+                     ) -> float:
+    "StreamGaze's dispersion radius for a dataset, normalised units."
+    if fmt == 'egtea': return 0.15
+    if fmt == 'ego4d': return 0.088
+    if fmt in ('egoexolearn', 'holoassist'):
+        if not frame_width: raise ValueError(f"format {fmt!r} needs the video width for the 96 px radius")
+        return 96 / frame_width
+    raise ValueError(f"rule 'streamgaze' covers {list(STREAMGAZE_FPS)}, not {fmt!r}")
+
+@dataclass
+class StreamGazeFrames:
+    "StreamGaze's per-frame gaze: float32 points for every frame and EGTEA type codes."
+    px: np.ndarray      # (N,) float32 x
+    py: np.ndarray      # (N,) float32 y
+    kind: np.ndarray    # (N,) int type code (see `EGTEA_TYPES`)
+    fps: float          # frame rate of the frame times
+    source: str         # format and file
+    notes: dict = field(default_factory=dict)  # counts of what the reader met
+
+    def __len__(self): return len(self.px)
+
+    @property
+    def times(self) -> np.ndarray:
+        "Frame times k / fps in seconds (float64)."
+        return np.arange(len(self)) / self.fps
+
+    def to_frame_gaze(self) -> FrameGaze:
+        "The same points as a `FrameGaze` (valid = tracked and in range: types 1, 2, 3) for plots and reports."
+        return FrameGaze(self.times, self.px.astype(np.float64), self.py.astype(np.float64), np.isin(self.kind, (1, 2, 3)),
+                         self.fps, None, self.source, kind=self.kind, notes=self.notes)
+
+# %% ../nbs/10_fixations.ipynb #6c6ea6ad
+def sg_egtea(path: Path | str,          # BeGaze text export
+             gaze_size: tuple = EGTEA_SIZE  # (width, height) of the gaze pixel space
+            ) -> StreamGazeFrames:
+    "StreamGaze's per-frame EGTEA gaze: pairwise float32 average, untracked (0, 0), clamped, / size."
+    s = egtea_samples(path)
+    n = int(s.frame.max()) + 1
+    g = np.zeros((n, 3), np.float32)  # x px, y px, type
+    for f, x, y, lab in zip(s.frame.tolist(), s.px, s.py, s.label):
+        if g[f, 2] > 0: g[f, 0], g[f, 1] = (g[f, 0] + x) / 2.0, (g[f, 1] + y) / 2.0
+        else: g[f, 0], g[f, 1] = x, y
+        g[f, 2] = _egtea_label(lab)
+    W, H = (np.float32(v) for v in gaze_size)
+    x, y = g[:, 0], g[:, 1]
+    off = (x < 0) | (x > W - 1) | (y < 0) | (y > H - 1)
+    x = np.where(np.isnan(x), np.float32(0), np.clip(x, 0, W - 1)) / W  # NaN -> 0, as min(max(0, v), W - 1) does
+    y = np.where(np.isnan(y), np.float32(0), np.clip(y, 0, H - 1)) / H
+    kind = g[:, 2].astype(int)  # StreamGaze marks off-image frames 4, then writes the sample type back over it
+    return StreamGazeFrames(x.astype(np.float32), y.astype(np.float32), kind, STREAMGAZE_FPS['egtea'], f'egtea:{path}',
+                            {**s.notes, 'untracked_frames': int((kind == 0).sum()), 'clamped_frames': int(off.sum())})
+
+def sg_ego4d(path: Path | str,  # Ego4D gaze CSV
+             fps: float = 30.0  # frame rate
+            ) -> StreamGazeFrames:
+    "StreamGaze's per-frame Ego4D gaze: frame ⌊t·fps⌋, pairwise average, untracked (0, 0), clamped to [0, 1]."
+    path = Path(path)
+    ego4d_samples(path)  # line checks
+    d = pd.read_csv(path)
+    t, xs, ys, cs = (d[c].to_numpy() for c in EGO4D_COLUMNS)
+    n = int(t[-1] * fps) + 1
+    g, seen, skipped = np.zeros((n, 3), np.float32), np.zeros(n, bool), 0
+    for k in range(len(t)):
+        f = int(t[k] * fps)
+        if f >= n or np.isnan(xs[k]) or np.isnan(ys[k]): skipped += 1; continue
+        if seen[f]: g[f, 0], g[f, 1] = (g[f, 0] + xs[k]) / 2.0, (g[f, 1] + ys[k]) / 2.0
+        else: g[f, 0], g[f, 1], seen[f] = xs[k], ys[k], True
+        g[f, 2] = 1 if cs[k] >= 0.9 else (2 if cs[k] >= 0.5 else 3)
+    g[~seen, 2] = 0
+    off = (g[:, 0] < 0) | (g[:, 0] > 1) | (g[:, 1] < 0) | (g[:, 1] > 1)
+    g[off, 2] = 4
+    x, y = np.clip(g[:, 0], 0, 1), np.clip(g[:, 1], 0, 1)
+    return StreamGazeFrames(x, y, g[:, 2].astype(int), fps, f'ego4d:{path}',
+                            {'samples': len(t), 'skipped_samples': skipped, 'untracked_frames': int((~seen).sum()),
+                             'clamped_frames': int(off.sum())})
+
+def sg_egoexolearn(path: Path | str,  # EgoExoLearn `.npy`, (N, 3) x, y, valid
+                   fps: float = 30.0  # frame rate
+                  ) -> StreamGazeFrames:
+    "StreamGaze's per-frame EgoExoLearn gaze: every entry a point, clamped to [0, 1] (NaN kept)."
+    path = Path(path); a = load_array(path)
+    if isinstance(a, dict) or a.ndim != 2 or a.shape[1] < 3: _fail(path, 'shape', f"expected an (N, 3) array of x, y, valid, got {getattr(a, 'shape', 'an .npz archive')}")
+    if len(a) == 0: _fail(path, 'entry 0', "no gaze entries")
+    x, y, v = a[:, 0], a[:, 1], a[:, 2]
+    inside = (x >= 0) & (x <= 1) & (y >= 0) & (y <= 1)
+    kind = np.where(v == 1, np.where(inside, 1, 4), 0)
+    return StreamGazeFrames(np.clip(x, 0, 1).astype(np.float32), np.clip(y, 0, 1).astype(np.float32), kind, fps,
+                            f'egoexolearn:{path}', {'entries': len(a), 'flagged_invalid': int((v != 1).sum()),
+                                                    'nan_entries': int((np.isnan(x) | np.isnan(y)).sum()),
+                                                    'clamped_entries': int(((v == 1) & ~inside).sum())})
+
+def sg_holoassist(path: Path | str,                    # `{session}_gaze_2d.csv`
+                  frame_size: tuple = HOLOASSIST_SIZE,  # (width, height) of the video
+                  fps: float = 24.46                   # frame rate
+                 ) -> StreamGazeFrames:
+    "StreamGaze's per-frame HoloAssist gaze: u / W, v / H unclamped, (0.5, 0.5) without a projection, (0, 0) without a row."
+    path = Path(path)
+    f, _, _, flag, inf, _ = holoassist_rows(path)  # line checks and the flags
+    d = pd.read_csv(path)
+    u, v = d['u'].to_numpy(np.float64), d['v'].to_numpy(np.float64)
+    W, H = frame_size
+    has = ~(np.isnan(u) | np.isnan(v))
+    n = int(f.max()) + 1
+    x, y, kind = np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(n, int)
+    x[f], y[f] = np.where(has, u / W, 0.5), np.where(has, v / H, 0.5)
+    kind[f] = np.where(~flag | ~has, 0, np.where(~inf, 4, 1))
+    return StreamGazeFrames(x, y, kind, fps, f'holoassist:{path}',
+                            {'rows': len(f), 'frames_without_row': n - len(f), 'no_projection_rows': int((~has).sum()),
+                             'off_image_rows': int((has & ~inf).sum())})
+
+# %% ../nbs/10_fixations.ipynb #05983666
+def detect_streamgaze(frames: StreamGazeFrames,  # StreamGaze's per-frame gaze
+                      radius: float,             # r, normalised units
+                      min_duration: float = 2.0,  # seconds, compared exactly (>=)
+                      gap_thresh: float = 0.01   # a step beyond r within this time of the previous frame is ignored
+                     ) -> pd.DataFrame:
+    "Fixations by StreamGaze's step-1 rule over every frame (`FIXATION_TABLE_COLUMNS`)."
+    x, y, t = frames.px, frames.py, frames.times
+    n, rows, s = len(t), [], 0
+    def seg(a, b): return (a, b, t[a], t[b], t[b] - t[a], float(np.mean(x[a:b + 1])), float(np.mean(y[a:b + 1])), b - a + 1)
+    if n == 0: return _table(rows)
+    x0, y0 = x[0], y[0]
+    for i in range(1, n):
+        if np.sqrt((x[i] - x0) ** 2 + (y[i] - y0) ** 2) > radius and t[i] - t[i - 1] > gap_thresh:
+            if t[i - 1] - t[s] >= min_duration: rows.append(seg(s, i - 1))
+            s, x0, y0 = i, x[i], y[i]
+    if t[-1] - t[s] >= min_duration: rows.append(seg(s, n - 1))
     return _table(rows)
 
 # %% ../nbs/10_fixations.ipynb #7fe83af3
@@ -504,40 +814,80 @@ def write_fixation_csv(fixations: pd.DataFrame,  # kept fixations
     fixation_csv_frame(fixations).to_csv(path, index=False)
     return path
 
-# %% ../nbs/10_fixations.ipynb #05983666
-FORMATS = ('egtea', 'aria', 'egoexolearn', 'synth')
+# %% ../nbs/10_fixations.ipynb #c09a1ea6
+FORMATS = ('egtea', 'ego4d', 'egoexolearn', 'holoassist', 'pixel_csv', 'synth')
+RULES = ('ours', 'streamgaze')
+RENAMED_FORMATS = {'aria': ("format 'aria' is now 'pixel_csv': it reads a generic timestamped pixel-gaze CSV "
+                            "(tracking_timestamp_us, x, y in video pixels), not Project Aria's MPS eye-gaze output "
+                            "(yaw/pitch in the central pupil frame); project MPS gaze into the video first")}
+
+def check_format(fmt: str) -> str:
+    "`fmt` when it is a known format; a renamed one raises naming its replacement."
+    if fmt in RENAMED_FORMATS: raise ValueError(RENAMED_FORMATS[fmt])
+    if fmt not in FORMATS: raise ValueError(f"unknown gaze format {fmt!r}; expected one of {FORMATS}")
+    return fmt
 
 def read_gaze(fmt: str,                       # one of `FORMATS`
               raw: Path | str,                # raw gaze file
               video: VideoInfo,               # the video's facts
-              gaze_size: tuple | None = None, # pixel space of the gaze (aria: default video size; egoexolearn: None = normalised)
+              gaze_size: tuple | None = None, # pixel space of the gaze (default: EGTEA 1280x960, otherwise the video's size)
+              fps: float | None = None,       # frame rate (default: 24 for EGTEA, otherwise the video's)
               **kw                            # passed to the reader
              ) -> FrameGaze:
-    "Per-frame gaze of a raw file in any supported format."
-    if fmt == 'egtea': return read_egtea(raw, n_frames=video.n_frames, **({'gaze_size': gaze_size} if gaze_size else {}), **kw)
-    if fmt == 'aria': return read_aria(raw, video.fps, gaze_size or (video.width, video.height), n_frames=video.n_frames, **kw)
-    if fmt == 'egoexolearn': return read_egoexolearn(raw, video.fps, gaze_size, n_frames=video.n_frames, **kw)
-    if fmt == 'synth': return read_synth(raw, **kw)
-    raise ValueError(f"unknown gaze format {fmt!r}; expected one of {FORMATS}")
+    "Per-frame gaze of a raw file in any supported format, our rule."
+    check_format(fmt)
+    size = gaze_size or (video.width, video.height)
+    if fmt == 'egtea': return read_egtea(raw, n_frames=video.n_frames, gaze_size=gaze_size or EGTEA_SIZE, fps=fps or EGTEA_FPS, **kw)
+    if fmt == 'ego4d': return read_ego4d(raw, fps or video.fps, n_frames=video.n_frames, **kw)
+    if fmt == 'holoassist': return read_holoassist(raw, size, fps or video.fps, n_frames=video.n_frames, **kw)
+    if fmt == 'pixel_csv': return read_pixel_csv(raw, fps or video.fps, size, n_frames=video.n_frames, **kw)
+    if fmt == 'egoexolearn': return read_egoexolearn(raw, fps or video.fps, gaze_size, n_frames=video.n_frames, **kw)
+    return read_synth(raw, **kw)
+
+def read_streamgaze(fmt: str,                      # 'egtea', 'ego4d', 'egoexolearn' or 'holoassist'
+                    raw: Path | str,               # raw gaze file
+                    video: VideoInfo,              # the video's facts (HoloAssist: its size)
+                    gaze_size: tuple | None = None,  # EGTEA gaze space / HoloAssist video size override
+                    fps: float | None = None       # frame rate (default: StreamGaze's for the dataset)
+                   ) -> StreamGazeFrames:
+    "StreamGaze's per-frame gaze of a raw file."
+    check_format(fmt)
+    if fmt not in STREAMGAZE_FPS: raise ValueError(f"rule 'streamgaze' covers {list(STREAMGAZE_FPS)}, not {fmt!r}")
+    f = fps or STREAMGAZE_FPS[fmt]
+    if fmt == 'egtea':
+        g = sg_egtea(raw, gaze_size or EGTEA_SIZE); g.fps = f; return g
+    if fmt == 'ego4d': return sg_ego4d(raw, f)
+    if fmt == 'egoexolearn': return sg_egoexolearn(raw, f)
+    return sg_holoassist(raw, gaze_size or (video.width, video.height), f)
 
 def fixations_from_raw(fmt: str, raw: Path | str, video: Path | str,  # format, raw gaze file, video file
-                       method: str = 'dispersion',         # 'dispersion' (StreamGaze) or 'idt' (pymovements)
-                       radius: float | None = None,        # r (dispersion) or I-DT threshold; default `default_radius`
+                       method: str = 'dispersion',         # 'dispersion' (StreamGaze) or 'idt' (pymovements); our rule only
+                       radius: float | None = None,        # r (dispersion) or I-DT threshold; default per rule and format
                        min_duration: float = 2.0,          # detector's minimum fixation length, seconds
                        filters: SceneFilters | None = SceneFilters(),  # scene filters; None skips them all
                        gaze_size: tuple | None = None,     # pixel space of the gaze (see `read_gaze`)
-                       anchor_after_break: bool = False,   # see `detect_dispersion`
-                       end_at_next_sample: bool = False,   # see `detect_dispersion`
-                       **reader_kw                         # passed to the reader
+                       anchor_after_break: bool = False,   # see `detect_dispersion` (our rule)
+                       end_at_next_sample: bool = False,   # see `detect_dispersion` (our rule)
+                       rule: str = 'ours',                 # 'ours' or 'streamgaze'
+                       fps: float | None = None,           # frame rate override (see `read_gaze`, `read_streamgaze`)
+                       **reader_kw                         # passed to the reader (our rule)
                       ) -> tuple:
     "`(gaze, table, report)`: per-frame gaze, every detected fixation with its filter verdict, and a report."
+    if rule not in RULES: raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
     info = video_info(video)
-    gaze = read_gaze(fmt, raw, info, gaze_size, **reader_kw)
-    width = (gaze.frame_size or (info.width, info.height))[0]
-    r = radius if radius is not None else default_radius(fmt, width)
-    if method == 'dispersion': det = detect_dispersion(gaze, r, min_duration, anchor_after_break, end_at_next_sample)
-    elif method == 'idt': det = detect_idt(gaze, r, min_duration)
-    else: raise ValueError(f"unknown method {method!r}; expected 'dispersion' or 'idt'")
+    if rule == 'streamgaze':
+        if method != 'dispersion' or anchor_after_break or end_at_next_sample or reader_kw:
+            raise ValueError("rule 'streamgaze' is StreamGaze's step 1 as it is: no method, anchor, end or reader options")
+        frames = read_streamgaze(fmt, raw, info, gaze_size, fps)
+        r = radius if radius is not None else streamgaze_radius(fmt, (gaze_size or (info.width, info.height))[0])
+        det, gaze = detect_streamgaze(frames, r, min_duration), frames.to_frame_gaze()
+    else:
+        gaze = read_gaze(fmt, raw, info, gaze_size, fps, **reader_kw)
+        width = (gaze.frame_size or (info.width, info.height))[0]
+        r = radius if radius is not None else default_radius(fmt, width)
+        if method == 'dispersion': det = detect_dispersion(gaze, r, min_duration, anchor_after_break, end_at_next_sample)
+        elif method == 'idt': det = detect_idt(gaze, r, min_duration)
+        else: raise ValueError(f"unknown method {method!r}; expected 'dispersion' or 'idt'")
     if filters is None:
         table, rep = det.assign(dropped_by='', black_share=np.nan, min_corr=np.nan), {
             'detected': len(det), 'kept': len(det), 'dropped': {r_: 0 for r_ in FILTER_RULES},
@@ -545,8 +895,8 @@ def fixations_from_raw(fmt: str, raw: Path | str, video: Path | str,  # format, 
     else: table, rep = apply_scene_filters(det, video, filters)
     k = kept(table)
     cov = float(k.duration.sum())
-    rep.update(method=method, radius=r, min_duration=min_duration, frames=len(gaze), valid_share=gaze.valid_share,
-               gaze_notes=gaze.notes, video_duration_s=info.duration, coverage_s=cov,
+    rep.update(rule=rule, method=method, radius=r, min_duration=min_duration, frames=len(gaze), fps=gaze.fps,
+               valid_share=gaze.valid_share, gaze_notes=gaze.notes, video_duration_s=info.duration, coverage_s=cov,
                coverage_share=cov / info.duration if info.duration else 0.0)
     return gaze, table, rep
 
@@ -593,21 +943,29 @@ def plot_fixations(gaze: FrameGaze, table: pd.DataFrame,  # per-frame gaze and f
     fig.savefig(path, dpi=80, bbox_inches='tight'); plt.close(fig)
     return path
 
-# %% ../nbs/10_fixations.ipynb #54503094
+# %% ../nbs/10_fixations.ipynb #899dc247
 def _size(s: str) -> tuple:
     "`WxH` as (W, H)."
     try: w, h = s.lower().split('x'); return (float(w), float(h))
     except ValueError: raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {s!r}")
 
+def _format(s: str) -> str:
+    "A `--format` value; a renamed or unknown one is a usage error naming the choices."
+    try: return check_format(s)
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e))
+
 def fixations_parser() -> argparse.ArgumentParser:
     "Argument parser of `gazeqwen fixations`."
     p = argparse.ArgumentParser(prog='gazeqwen fixations', description='Raw eye tracking to {stem}_fixation_filtered.csv')
     p.add_argument('raw', type=Path, help='raw gaze file'); p.add_argument('video', type=Path, help='the video it belongs to')
-    p.add_argument('--format', required=True, choices=FORMATS, help='raw gaze format')
+    p.add_argument('--format', required=True, type=_format, metavar='{' + ','.join(FORMATS) + '}', help='raw gaze format')
+    p.add_argument('--rule', choices=RULES, default='ours',
+                   help="'ours' (default: invalid samples never anchor or extend a fixation) or 'streamgaze' (StreamGaze's step 1 exactly)")
+    p.add_argument('--fps', type=float, help='frame rate of the gaze frames (default: streamgaze rule: 24 EGTEA, 30 Ego4D and EgoExoLearn, 24.46 HoloAssist; ours: 24 EGTEA, else the video)')
     p.add_argument('--out', type=Path, required=True, help='output folder')
     p.add_argument('--stem', help='output file stem (default: the video file stem)')
     p.add_argument('--method', choices=('dispersion', 'idt'), default='dispersion', help='fixation detector')
-    p.add_argument('--radius', type=float, help='dispersion radius / I-DT threshold, normalised (default: 0.15 EGTEA and synth, 96 px / width otherwise)')
+    p.add_argument('--radius', type=float, help='dispersion radius / I-DT threshold, normalised (default: 0.15 EGTEA and synth, 0.088 Ego4D, 96 px / width otherwise)')
     p.add_argument('--min-duration', type=float, default=2.0, help='detector minimum fixation length, s')
     p.add_argument('--anchor-after-break', action='store_true', help='anchor the next segment after the breaking sample')
     p.add_argument('--end-at-next-sample', action='store_true', help='fixation end = time of the sample that broke it')
@@ -615,8 +973,8 @@ def fixations_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-black', action='store_true', help='switch the black-frame filter off')
     p.add_argument('--no-consistency', action='store_true', help='switch the HS-histogram consistency filter off')
     p.add_argument('--min-corr', type=float, default=0.9, help='consistency threshold')
-    p.add_argument('--gaze-size', type=_size, help='pixel space of the gaze as WxH (aria default: video size; egtea 1280x960)')
-    p.add_argument('--t0-us', type=float, help='aria: timestamp of video frame 0 (default: first sample)')
+    p.add_argument('--gaze-size', type=_size, help='pixel space of the gaze as WxH (default: egtea 1280x960, otherwise the video size)')
+    p.add_argument('--t0-us', type=float, help='pixel_csv: timestamp of video frame 0 (default: first sample)')
     return p
 
 def run_fixations(argv: list | None = None  # `gazeqwen fixations` arguments (default: sys.argv[1:])
@@ -627,19 +985,19 @@ def run_fixations(argv: list | None = None  # `gazeqwen fixations` arguments (de
     stem = a.stem or a.video.stem
     cfg = SceneFilters(min_keep_duration=a.keep_duration or None, black=not a.no_black,
                        consistency=not a.no_consistency, min_corr=a.min_corr)
-    kw = {'t0_us': a.t0_us} if (a.format == 'aria' and a.t0_us is not None) else {}
+    kw = {'t0_us': a.t0_us} if (a.format == 'pixel_csv' and a.t0_us is not None) else {}
     try:
         gaze, table, rep = fixations_from_raw(a.format, a.raw, a.video, a.method, a.radius, a.min_duration, cfg,
                                               a.gaze_size, anchor_after_break=a.anchor_after_break,
-                                              end_at_next_sample=a.end_at_next_sample, **kw)
-    except (GazeFormatError, FileNotFoundError) as e: raise SystemExit(f"gazeqwen fixations: {e}")
+                                              end_at_next_sample=a.end_at_next_sample, rule=a.rule, fps=a.fps, **kw)
+    except (GazeFormatError, FileNotFoundError, ValueError) as e: raise SystemExit(f"gazeqwen fixations: {e}")
     csv = write_fixation_csv(kept(table), a.out / f'{stem}_fixation_filtered.csv')
-    png = plot_fixations(gaze, table, a.video, a.out / f'{stem}_fixations.png', title=f'{stem} ({a.format}, {a.method})')
+    png = plot_fixations(gaze, table, a.video, a.out / f'{stem}_fixations.png', title=f'{stem} ({a.format}, {a.rule} rule, {a.method})')
     rep.update(stem=stem, format=a.format, raw=str(a.raw), video=str(a.video), csv=str(csv), png=str(png),
                fixations=table.astype(object).where(table.notna(), None).to_dict('records'))  # NaN -> null
     write_json(a.out / f'{stem}_fixations_summary.json', {**rep, 'provenance': provenance(vars(a))})
     d = rep['dropped']
-    print(f"{stem}: {rep['detected']} detected, {rep['kept']} kept; dropped by duration {d['duration']}, "
+    print(f"{stem} ({a.rule} rule): {rep['detected']} detected, {rep['kept']} kept; dropped by duration {d['duration']}, "
           f"black {d['black']}, consistency {d['consistency']}; coverage {rep['coverage_s']:.1f} s of "
           f"{rep['video_duration_s']:.1f} s ({100 * rep['coverage_share']:.1f} %); valid gaze {100 * rep['valid_share']:.1f} %\n"
           f"  wrote {csv}\n  wrote {png}")

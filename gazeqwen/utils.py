@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures', 'set_seed',
-           'git_revision', 'package_versions', 'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict',
-           'read_jsonl', 'append_jsonl', 'config_from_argv']
+__all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
+           'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision', 'package_versions',
+           'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict', 'read_jsonl', 'append_jsonl',
+           'config_from_argv']
 
 # %% ../nbs/00_utils.ipynb #0cba4b5b
 def repo_root(start: Path | str | None = None  # where to start looking (default: this file, then the working directory)
@@ -46,6 +47,41 @@ def set_seed(seed: int  # seed for python, numpy and torch
             ):
     "Seed every random number generator the project uses."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+
+# %% ../nbs/00_utils.ipynb #dd98136c
+NUMERICS_THREADS = 2
+
+def _numpy_avx512_targets() -> str:
+    "numpy's dispatch targets above AVX2 on this numpy (their names change between numpy releases)."
+    try: from numpy._core._multiarray_umath import __cpu_dispatch__ as targets
+    except ImportError: return ''
+    return ' '.join(t for t in targets if t.startswith('AVX512') or t == 'X86_V4')
+
+def pinned_numerics() -> dict:
+    "The environment variables of the pinned numeric path (see the table above)."
+    env = {'ATEN_CPU_CAPABILITY': 'avx2', 'MKL_CBWR': 'AVX2,STRICT', 'ONEDNN_MAX_CPU_ISA': 'AVX2',
+           'OPENBLAS_CORETYPE': 'Haswell', 'OMP_NUM_THREADS': str(NUMERICS_THREADS), 'MKL_NUM_THREADS': str(NUMERICS_THREADS)}
+    npy = _numpy_avx512_targets()
+    if npy: env['NPY_DISABLE_CPU_FEATURES'] = npy
+    return env
+
+def numerics_env(mode: str = 'pinned',  # 'pinned' (one numeric path on every x86-64 CPU) or 'native' (this CPU's fastest)
+                 base: dict | None = None  # environment to start from (default: this process's)
+                ) -> dict:
+    "An environment for a child process under numeric path `mode`."
+    if mode not in ('pinned', 'native'): raise ValueError(f"numerics={mode!r}: use 'pinned' or 'native'")
+    env = dict(os.environ if base is None else base)
+    if mode == 'pinned': env.update(pinned_numerics())
+    env['GAZEQWEN_NUMERICS'] = mode
+    return env
+
+def numerics_state() -> dict:
+    "What this process runs under: the mode, the pinning variables as set, and PyTorch's kernel level and threads."
+    out = {'mode': os.environ.get('GAZEQWEN_NUMERICS', 'native')}
+    out.update({k: os.environ.get(k) for k in pinned_numerics()})
+    out['torch_cpu_capability'] = torch.backends.cpu.get_cpu_capability()
+    out['torch_threads'] = torch.get_num_threads()
+    return out
 
 # %% ../nbs/00_utils.ipynb #216cf238
 PROVENANCE_PACKAGES = ('torch', 'torchvision', 'transformers', 'numpy', 'decord', 'av', 'peft', 'gazeqwen')
@@ -84,7 +120,7 @@ def provenance(config=None  # the resolved config (dataclass or dict) of the run
               ) -> dict:
     "A dict with the resolved config, package versions, git revision and the command line."
     return {'config': to_jsonable(config), 'versions': package_versions(), 'git_revision': git_revision(),
-            'argv': list(sys.argv), 'platform': platform.platform()}
+            'argv': list(sys.argv), 'platform': platform.platform(), 'numerics': numerics_state()}
 
 def write_json(path: Path | str,  # where to write (parents are created)
                obj              # anything `to_jsonable` handles

@@ -49,10 +49,10 @@ def skip_note(n: int,         # questions in the tables
     "'n = 958 of 960; 2 unreadable videos': the reasons count videos (and questions, when more)."
     by = {}
     for r in records: by.setdefault(r['reason'], []).append(r)
-    parts = []
-    for reason, rs in by.items():
-        things, k = (len({r['video'] for r in rs}), len(rs)) if 'video' in reason else (len(rs), len(rs))
-        parts.append(f'{things} {reason}{"s" if things != 1 else ""}' + (f' ({k} questions)' if k != things else ''))
+    counts = sorted(((len({r['video'] for r in rs}) if 'video' in reason else len(rs), len(rs), reason)
+                     for reason, rs in by.items()), key=lambda c: (-c[0], c[2]))   # most first
+    parts = [f'{things} {reason}{"s" if things != 1 else ""}' + (f' ({k} questions)' if k != things else '')
+             for things, k, reason in counts]
     return f'n = {n} of {n_total}; ' + ', '.join(parts)
 
 def load_results(results_dir: Path | str  # folder holding one sub-folder per run

@@ -311,7 +311,7 @@ def train(cfg: TrainConfig  # run settings
             for it, p in zip(miss, prepare_items(miss, bb, protocol.max_frames_train, cache, progress=show, on_error=cfg.on_error)):
                 (skipped if isinstance(p, Skipped) else prepared)[it.question_id] = p
             t_prep[0] += time.time() - t
-        return [prepared[it.question_id] for it in items]
+        return [prepared[it.question_id] for it in items if it.question_id not in skipped]
     def prepare_val():
         t = time.time(); ps = prepare_items(val_items, bb, protocol.max_frames_eval, cache, progress=show, on_error=cfg.on_error)
         t_prep[0] += time.time() - t
@@ -426,6 +426,7 @@ def train_cli(argv: list | None = None  # arguments after `gazeqwen train`
         why = ', '.join(f'{n} {r}' for r, n in res['skipped_reasons'].items())
         extra = f"; {len(res['skipped_inputs'])} QA/fixation input(s) skipped" if res['skipped_inputs'] else ''
         print(f"left out {res['n_skipped']} item(s){': ' + why if why else ''}{extra} (listed in {Path(cfg.out_dir) / 'train_log.json'})")
-    print(f"best validation accuracy {res['best_val_acc']:.4f}; checkpoint {Path(cfg.out_dir) / 'best_model.pt'}")
+    if res.get('prepare_only'): print(f"prepared the frozen outputs of {res['n_prepared']} items (no training)")
+    else: print(f"best validation accuracy {res['best_val_acc']:.4f}; checkpoint {Path(cfg.out_dir) / 'best_model.pt'}")
     if dist.is_initialized(): dist.destroy_process_group()
     return 0

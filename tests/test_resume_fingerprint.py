@@ -109,3 +109,23 @@ def test_evaluate_resume_refuses_other_settings(tiny_env, tmp_path):
     E.evaluate(_eval(model, changed, tmp_path / 'p2.jsonl', max_items=2))
     with pytest.raises(ResumeMismatchError, match=r'\(data '): E.evaluate(_eval(model, data, tmp_path / 'p2.jsonl', max_items=2))
     assert out.read_bytes() == rows   # refused runs appended nothing
+    # a file written before fingerprints: checked on the settings its .meta.json recorded, else on its rows
+    meta = out.with_name('preds.meta.json'); m = json.loads(meta.read_text()); del m['fingerprint']; meta.write_text(json.dumps(m))
+    E.evaluate(_eval(model, data, out, mode='lora_only', checkpoint=str(ck)))   # all rows there: nothing to do
+    with pytest.raises(ResumeMismatchError, match='split "test" -> "val"'):
+        E.evaluate(_eval(model, data, out, mode='lora_only', checkpoint=str(ck), split='val'))
+    meta.unlink()
+    with pytest.raises(ResumeMismatchError, match='mode "lora_only" -> "no_gaze"'): E.evaluate(_eval(model, data, out))
+    assert out.read_bytes() == rows
+
+
+def test_train_resume_of_a_checkpoint_without_fingerprint(tiny_env, tmp_path, caplog):
+    model, data = tiny_env
+    cfg = dict(model_path=str(model), data_root=str(data), out_dir=str(tmp_path / 'a'), cache_dir=str(tmp_path / 'cache'), **SMALL)
+    T.train(T.TrainConfig(**cfg))
+    ck = torch.load(tmp_path / 'a' / 'last.pt', map_location='cpu', weights_only=True)
+    del ck['fingerprint']; torch.save(ck, tmp_path / 'a' / 'last.pt')   # as an older version wrote it
+    before = _weights(tmp_path / 'a' / 'last.pt')
+    log = T.train(T.TrainConfig(**cfg))   # resumes (nothing left), with a warning that nothing was checked
+    assert 'has no run fingerprint' in caplog.text and len(log['history']) == 1
+    assert _max_diff(before, _weights(tmp_path / 'a' / 'last.pt')) == 0.0

@@ -49,5 +49,6 @@ def main(argv: list[str] | None = None  # arguments after the program name (defa
     try: rc = func(rest)
     except expected_errors() as e:
         if debug: raise
-        print(f'gazeqwen {cmd}: error: ' + ' '.join(str(e).split()), file=sys.stderr); return 2
+        msg, own = ' '.join(str(e).split()), f'gazeqwen {cmd}: '
+        print(own + 'error: ' + (msg[len(own):] if msg.startswith(own) else msg), file=sys.stderr); return 2
     return int(rc or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib, sys
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'usage', 'main']
+__all__ = ['SUBCOMMANDS', 'usage', 'expected_errors', 'main']
 
 # %% ../nbs/16_cli.ipynb #d5bb3048
 SUBCOMMANDS = {
@@ -25,10 +25,18 @@ def usage() -> str:
     lines += [f'  {k:<{w}}  {v[2]}' for k, v in SUBCOMMANDS.items()]
     return '\n'.join(lines)
 
+def expected_errors() -> tuple:
+    "Exception types that mean bad input, not a bug (reported in one line)."
+    from gazeqwen.utils import ConfigError
+    from gazeqwen.data import GazeDataError
+    return (ConfigError, GazeDataError, FileNotFoundError)
+
 def main(argv: list[str] | None = None  # arguments after the program name (default: sys.argv[1:])
         ) -> int:
     "Entry point of the `gazeqwen` console script."
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = '--debug' in argv
+    argv = [a for a in argv if a != '--debug']
     if not argv or argv[0] in ('-h', '--help', 'help'):
         print(usage()); return 0
     cmd, rest = argv[0], argv[1:]
@@ -38,5 +46,9 @@ def main(argv: list[str] | None = None  # arguments after the program name (defa
     try: func = getattr(importlib.import_module(mod), fn)
     except (ImportError, AttributeError) as e:
         print(f'gazeqwen {cmd}: not available ({mod}.{fn}: {e})', file=sys.stderr); return 2
-    rc = func(rest)
+    try: rc = func(rest)
+    except expected_errors() as e:
+        if debug: raise
+        msg, own = ' '.join(str(e).split()), f'gazeqwen {cmd}: '
+        print(own + 'error: ' + (msg[len(own):] if msg.startswith(own) else msg), file=sys.stderr); return 2
     return int(rc or 0)

@@ -2,22 +2,23 @@
 
 # %% ../nbs/15_evaluate.ipynb #c073bedd
 from __future__ import annotations
-import dataclasses, logging, math, os
+import dataclasses, json, logging, math, os
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from .utils import from_dict, provenance, write_json, read_jsonl, append_jsonl, set_seed
-from .data import GazeItem, LETTERS
+from .utils import from_dict, provenance, write_json, read_jsonl, append_jsonl, set_seed, to_jsonable, check_resume
+from .data import GazeItem, LETTERS, GazeDataError
 from .checkpoint import load_gazeqwen_checkpoint
 from .hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
-from .pipeline import get_protocol, load_backbone, prepare_items, answer_logits, Prepared
-from .train import load_split_items
+from .pipeline import get_protocol, load_backbone, prepare_items, answer_logits, Prepared, Skipped, backbone_fingerprint
+from .train import load_split_items, data_fingerprint
 log = logging.getLogger('gazeqwen.evaluate')
 
 # %% auto #0
-__all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'OVERLAY_SENTENCE', 'EvalConfig', 'shuffled_scanpaths', 'gaze_text',
-           'prediction_row', 'evaluate', 'merge_shards', 'evaluate_cli']
+__all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'OVERLAY_SENTENCE', 'EVAL_FINGERPRINT_EXCLUDED', 'LEGACY_KEYS', 'EvalConfig',
+           'shuffled_scanpaths', 'gaze_text', 'prediction_row', 'file_sha1', 'eval_fingerprint', 'skipped_path',
+           'skip_summary', 'evaluate', 'merge_shards', 'evaluate_cli']
 
 # %% ../nbs/15_evaluate.ipynb #55f40020
 MODES = ('no_gaze', 'lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt')
@@ -50,9 +51,11 @@ class EvalConfig:
     attn_implementation: str = 'sdpa'
     num_threads: int | None = None
     progress: bool = True
+    on_error: str = 'skip'               # a question that cannot be prepared (unreadable video, ...): 'skip' records it, 'raise' stops
 
     def __post_init__(self):
         if self.mode not in MODES: raise ValueError(f'unknown mode {self.mode!r}; use one of {list(MODES)}')
+        if self.on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', not {self.on_error!r}")
         get_protocol(self.protocol)
         if self.mode in NEEDS_CHECKPOINT and not self.checkpoint:
             raise ValueError(f'mode {self.mode!r} needs checkpoint= (a best_model.pt from gazeqwen train)')
@@ -99,18 +102,73 @@ def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) 
                 prediction=LETTERS[pred], probs=[round(float(x), 6) for x in probs], correct=pred == p.answer_index,
                 mode=mode, protocol=protocol)
 
-def _overlay_videos(items, cfg) -> dict:
-    "Overlay video per source video (rendered once, reused)."
+def _overlay_videos(items, cfg) -> tuple[dict, dict]:
+    "({source video: overlay video}, {source video: why no overlay}): rendered once, reused."
     from gazeqwen.synth import render_gaze_overlay
     odir = Path(cfg.overlay_dir or Path(cfg.data_root) / 'overlays'); odir.mkdir(parents=True, exist_ok=True)
-    out = {}
+    out, failed = {}, {}
     for v in sorted({Path(it.video) for it in items}):
         dst = odir / v.name
         if not dst.is_file():
             csv = Path(cfg.data_root) / 'fixations' / f'{v.stem}_fixation_filtered.csv'
-            tmp = dst.with_name(dst.stem + '.tmp.mp4'); render_gaze_overlay(v, csv, tmp); os.replace(tmp, dst)
+            tmp = dst.with_name(dst.stem + '.tmp.mp4')
+            try: render_gaze_overlay(v, csv, tmp)
+            except Exception as e:
+                if isinstance(e, MemoryError): raise
+                failed[str(v)] = f'overlay not rendered: {type(e).__name__}: ' + (str(e).splitlines() or [''])[0][:200]
+                if cfg.on_error == 'raise': raise GazeDataError(failed[str(v)], str(v)) from e
+                continue
+            os.replace(tmp, dst)
         out[str(v)] = dst
-    return out
+    return out, failed
+
+EVAL_FINGERPRINT_EXCLUDED = ('out_path', 'cache_dir', 'overlay_dir', 'num_threads', 'progress', 'on_error',
+                             'model_path', 'vjepa_checkpoint', 'data_root', 'checkpoint')
+LEGACY_KEYS = ('mode', 'protocol', 'split', 'checkpoint', 'data_root', 'tasks', 'max_items', 'max_per_task', 'shard',
+               'n_shards', 'seed')  # compared for a file written before fingerprints (its .meta.json's config)
+
+def file_sha1(path: str | Path  # a file (read in 1 MiB pieces)
+             ) -> str:
+    "sha1 of a file's bytes (first 16 hex digits)."
+    import hashlib
+    h = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()[:16]
+
+def eval_fingerprint(cfg: EvalConfig  # run settings
+                    ) -> dict:
+    "The settings and input contents that define an evaluation's rows."
+    fp = {k: v for k, v in to_jsonable(dataclasses.asdict(cfg)).items() if k not in EVAL_FINGERPRINT_EXCLUDED}
+    ck = file_sha1(cfg.checkpoint) if cfg.mode in NEEDS_CHECKPOINT else None
+    return dict(fp, data=data_fingerprint(cfg.data_root), backbone=backbone_fingerprint(cfg.model_path, cfg.vjepa_checkpoint),
+                checkpoint=ck)
+
+def skipped_path(out: str | Path  # predictions JSONL
+                ) -> Path:
+    "The row-less records of the questions a run left out, beside its predictions."
+    out = Path(out); return out.with_name(out.stem + '.skipped.jsonl')
+
+def skip_summary(records: list  # row-less records (`P.skipped.jsonl`)
+                ) -> dict:
+    "{'n_skipped', 'reasons': {reason: questions}, 'videos': {reason: distinct videos}}."
+    reasons, videos = {}, {}
+    for r in records:
+        reasons[r['reason']] = reasons.get(r['reason'], 0) + 1; videos.setdefault(r['reason'], set()).add(r['video'])
+    return dict(n_skipped=len(records), reasons=reasons, videos={k: len(v) for k, v in videos.items()})
+
+def _resume_check(cfg, out: Path, meta: Path, fp: dict, rows: list, skips: list):
+    "Refuse rows written under other settings (see the markdown above)."
+    if not rows and not skips: return
+    ways = (f'delete {out} (with {meta.name} and {skipped_path(out).name} beside it) to start over, '
+            f'or give another --out-path')
+    m = json.loads(meta.read_text()) if meta.is_file() else {}
+    if 'fingerprint' in m: return check_resume(m['fingerprint'], fp, str(out), ways)
+    if 'config' in m:
+        return check_resume({k: m['config'].get(k) for k in LEGACY_KEYS}, {k: to_jsonable(getattr(cfg, k)) for k in LEGACY_KEYS},
+                            str(out), ways)
+    first = (rows or skips)[0]
+    check_resume({k: first.get(k) for k in ('mode', 'protocol')}, {'mode': cfg.mode, 'protocol': cfg.protocol}, str(out), ways)
 
 def evaluate(cfg: EvalConfig  # run settings
             ) -> Path:
@@ -119,13 +177,19 @@ def evaluate(cfg: EvalConfig  # run settings
     set_seed(cfg.seed)
     protocol = get_protocol(cfg.protocol)
     out = Path(cfg.out_path)
-    items = load_split_items(cfg.data_root, cfg.split, protocol, cfg.tasks, cfg.max_items, max_per_task=cfg.max_per_task)
+    meta, skip_file, fp = out.with_name(out.stem + '.meta.json'), skipped_path(out), eval_fingerprint(cfg)
+    rows, skips = read_jsonl(out, repair=True), read_jsonl(skipped_path(out), repair=True)
+    _resume_check(cfg, out, meta, fp, rows, skips)
+    bad_inputs: list = []  # (what, why) of QA entries / fixation rows the dataset skipped (on_error='skip')
+    items = load_split_items(cfg.data_root, cfg.split, protocol, cfg.tasks, cfg.max_items, max_per_task=cfg.max_per_task,
+                             on_error=cfg.on_error, skipped=bad_inputs)
     shuffled = shuffled_scanpaths(items, cfg.seed) if cfg.mode == 'gazeqwen_shuffled_gaze' else None
     idx = [i for i in range(len(items)) if i % cfg.n_shards == cfg.shard]
     batches = [idx[s:s + cfg.batch_size] for s in range(0, len(idx), cfg.batch_size)]
-    done = {r['question_id'] for r in read_jsonl(out, repair=True)}
+    done = {r['question_id'] for r in rows} | {r['question_id'] for r in skips}
+    if skips: log.warning('%s: %d question(s) left out by an earlier run are not retried (listed in %s; delete it to retry)',
+                          out, len(skips), skip_file)
     todo = [b for b in batches if not all(items[i].question_id in done for i in b)]
-    meta = out.with_name(out.stem + '.meta.json')
     if not todo:
         log.info('%s: all %d items already predicted', out, len(idx)); return out
     dtype = getattr(torch, cfg.dtype) if cfg.dtype else None
@@ -140,23 +204,39 @@ def evaluate(cfg: EvalConfig  # run settings
             ctx = GazeLensContext(ck.f_theta.to(bb.device).eval(), warn_on_skip=False)
             register_gazelens_hooks(bb.model, ctx)
     video_for = preamble_for = None
+    no_overlay = {}  # source video -> why its overlay could not be rendered
     if cfg.mode == 'gaze_overlay_prompt':
-        ov = _overlay_videos(items, cfg); video_for = lambda it: ov[str(it.video)]
+        ov, no_overlay = _overlay_videos(items, cfg); video_for = lambda it: ov[str(it.video)]
         preamble_for = lambda it: OVERLAY_SENTENCE
     elif cfg.mode == 'gaze_text_prompt': preamble_for = gaze_text
     cache = cfg.cache_dir or str(out.parent / 'cache')
-    write_json(meta, dict(provenance(cfg), n_items=len(idx), n_batches=len(batches)))
+    head = dict(provenance(cfg), fingerprint=fp, n_items=len(idx), n_batches=len(batches))
+    write_json(meta, head)
     try:
         for b in tqdm(todo, desc=f'evaluate [{cfg.mode}, {cfg.protocol}]', disable=not cfg.progress):
             its = [items[i] for i in b]
-            prep = prepare_items(its, bb, protocol.max_frames_eval, cache, video_for=video_for,
-                                 preamble_for=preamble_for, progress=False)
+            prep = [None if str(it.video) not in no_overlay else
+                    Skipped(it.question_id, it.task, str(it.video), 'unreadable video', no_overlay[str(it.video)]) for it in its]
+            fresh = [it for it, p in zip(its, prep) if p is None]
+            for k, p in zip([k for k, p in enumerate(prep) if p is None],
+                            prepare_items(fresh, bb, protocol.max_frames_eval, cache, video_for=video_for,
+                                          preamble_for=preamble_for, progress=False, on_error=cfg.on_error)): prep[k] = p
+            good = [(i, p) for i, p in zip(b, prep) if not isinstance(p, Skipped)]
+            left = [p for p in prep if isinstance(p, Skipped) and p.question_id not in done]
+            if left:
+                append_jsonl(skip_file, [dict(dataclasses.asdict(p), mode=cfg.mode, protocol=cfg.protocol) for p in left])
+                for p in left: log.warning('left out: %s [%s]', p.line(), p.reason)
+            if not good: continue
             with torch.no_grad():
-                logits = answer_logits(bb, prep, ctx, protocol, scanpaths=[shuffled[i] for i in b] if shuffled else None)
-            append_jsonl(out, [prediction_row(p, l, cfg.mode, cfg.protocol) for p, l in zip(prep, logits)
+                logits = answer_logits(bb, [p for _, p in good], ctx, protocol,
+                                       scanpaths=[shuffled[i] for i, _ in good] if shuffled else None)
+            append_jsonl(out, [prediction_row(p, l, cfg.mode, cfg.protocol) for (_, p), l in zip(good, logits)
                                if p.question_id not in done])
     finally:
         if ctx is not None: remove_gazelens_hooks(bb.model)
+    skips = read_jsonl(skip_file)
+    if skips or bad_inputs:
+        write_json(meta, dict(head, **skip_summary(skips), skipped=skips, skipped_inputs=[list(x) for x in bad_inputs]))
     return out
 
 def merge_shards(paths: list,  # shard JSONL files
@@ -171,6 +251,9 @@ def merge_shards(paths: list,  # shard JSONL files
     out = Path(out)
     if out.exists(): out.unlink()
     append_jsonl(out, sorted(rows, key=lambda r: r['question_id']))
+    skips = sorted((r for p in paths for r in read_jsonl(skipped_path(p))), key=lambda r: r['question_id'])
+    skipped_path(out).unlink(missing_ok=True)
+    if skips: append_jsonl(skipped_path(out), skips)   # the shards' row-less records, merged the same way
     return out
 
 # %% ../nbs/15_evaluate.ipynb #619f245c
@@ -181,7 +264,11 @@ def evaluate_cli(argv: list | None = None  # arguments after `gazeqwen evaluate`
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
     cfg = config_from_argv(EvalConfig, argv, 'gazeqwen evaluate', 'Per-question predictions (JSONL) for one mode.')
     out = evaluate(cfg)
-    rows = read_jsonl(out)
+    rows, skips = read_jsonl(out), read_jsonl(skipped_path(out))
     acc = sum(r['correct'] for r in rows) / max(len(rows), 1)
+    if skips:
+        s = skip_summary(skips)
+        why = ', '.join(f'{n} {r}' for r, n in s['reasons'].items())
+        print(f'left out {len(skips)} of {len(rows) + len(skips)} questions: {why} (listed in {skipped_path(out)})')
     print(f'{len(rows)} predictions in {out}; accuracy {acc:.4f}')
     return 0

@@ -2,7 +2,7 @@
 
 # %% ../nbs/12_pipeline.ipynb #72ec9449
 from __future__ import annotations
-import dataclasses, hashlib, json, math, os
+import dataclasses, hashlib, json, logging, math, os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
@@ -10,16 +10,17 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
-from .data import GazeItem, LETTERS
+from .data import GazeItem, LETTERS, GazeDataError
 from .video import read_clip, VideoClip
 from .tiny import load_model_and_processor, answer_token_ids, build_prompt
 from .vjepa_features import VJEPAFeatureExtractor, VJEPA21Encoder, load_vjepa21_checkpoint
 from .hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
+log = logging.getLogger('gazeqwen.pipeline')
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'VJEPA_IN_MODEL_DIR', 'FROZEN_FIELDS', 'Protocol', 'get_protocol', 'Backbone', 'save_tiny_vjepa',
-           'pixel_budget', 'load_backbone', 'Prepared', 'prefetched', 'prepare_items', 'make_batch', 'option_mask',
-           'answer_logits', 'answer_loss']
+__all__ = ['log', 'PROTOCOLS', 'VJEPA_IN_MODEL_DIR', 'FROZEN_FIELDS', 'Protocol', 'get_protocol', 'Backbone',
+           'backbone_fingerprint', 'save_tiny_vjepa', 'pixel_budget', 'load_backbone', 'Prepared', 'prefetched',
+           'Skipped', 'prepare_items', 'make_batch', 'option_mask', 'answer_logits', 'answer_loss']
 
 # %% ../nbs/12_pipeline.ipynb #3d7b01d1
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +70,13 @@ def _dir_fingerprint(path: Path) -> str:
         st = p.stat(); h.update(f'{p.name}:{st.st_size}:{int(st.st_mtime)}'.encode())
     return h.hexdigest()[:16]
 
+def backbone_fingerprint(model_path: str | Path,  # the Qwen2.5-VL folder
+                         vjepa_checkpoint=None     # the V-JEPA 2.1 checkpoint (None: the encoder in the model folder)
+                        ) -> str:
+    "The backbone's `cache_id` (frozen weights' files), computed without loading them."
+    v = _dir_fingerprint(Path(vjepa_checkpoint)) if vjepa_checkpoint else 'dir'
+    return _dir_fingerprint(Path(model_path)) + '-' + v
+
 def save_tiny_vjepa(encoder: VJEPA21Encoder,  # the narrow encoder
                     arch: dict,               # its constructor kwargs
                     model_dir: Path | str     # the tiny model folder
@@ -112,7 +120,7 @@ def load_backbone(model_path: str | Path,        # folder of a Qwen2.5-VL (tiny 
     enc = _load_encoder(model_path, vjepa_checkpoint)
     ext = VJEPAFeatureExtractor(device=device, encoder=enc)
     mn, mx = pixel_budget(processor)
-    fp = _dir_fingerprint(model_path) + '-' + (_dir_fingerprint(Path(vjepa_checkpoint)) if vjepa_checkpoint else 'dir')
+    fp = backbone_fingerprint(model_path, vjepa_checkpoint)
     return Backbone(model, processor, ext, answer_token_ids(processor), fp, torch.device(device), mn, mx)
 
 # %% ../nbs/12_pipeline.ipynb #9bf59932
@@ -188,6 +196,35 @@ def prefetched(chunks: list,      # work items, processed in order
             if k + 1 < len(chunks): nxt = pool.submit(load, chunks[k + 1])
             yield c, data
 
+@dataclasses.dataclass
+class Skipped:
+    "An item left out because its frozen inputs could not be prepared."
+    question_id: str
+    task: str
+    video: str      # the video file (path as given)
+    reason: str     # 'missing video' | 'unreadable video' | 'unusable clip' | 'failed preparation'
+    error: str      # the message
+
+    def line(self) -> str: return f'{self.video}: {self.error} (question {self.question_id})'
+
+def _video_reason(e: GazeDataError) -> str:
+    "The skip reason of a `read_clip` error."
+    if e.problem.startswith('video not found'): return 'missing video'
+    if e.problem.startswith(('cannot open', 'cannot decode')): return 'unreadable video'
+    return 'unusable clip'
+
+def _fatal(e: BaseException) -> bool:
+    "Errors that are never an item's fault (out of memory)."
+    return isinstance(e, (MemoryError, getattr(torch, 'OutOfMemoryError', MemoryError)))
+
+def _load_cached(f: Path):
+    "A cache entry, or None when it cannot be read (it is then recomputed)."
+    try: return torch.load(f, map_location='cpu', weights_only=True)
+    except Exception as e:
+        if _fatal(e): raise
+        log.warning('%s: unreadable cache entry (%s); recomputing it', f, str(e).splitlines()[0][:120] if str(e) else type(e).__name__)
+        return None
+
 def prepare_items(items: Sequence[GazeItem],     # dataset items
                   bb: Backbone,                  # frozen backbone
                   max_frames: int = 8,           # frame cap per clip
@@ -195,31 +232,55 @@ def prepare_items(items: Sequence[GazeItem],     # dataset items
                   batch_size: int = 8,           # clips per vision/V-JEPA forward
                   video_for: Callable | None = None,     # item -> video path to show the model (default item.video)
                   preamble_for: Callable | None = None,  # item -> text before "Question:" (default none)
-                  progress: bool = True          # show a progress bar
-                 ) -> list[Prepared]:
-    "Prepared items in input order; frozen outputs come from the cache when present."
+                  progress: bool = True,         # show a progress bar
+                  on_error: str = 'raise'        # 'raise' | 'skip': a `Skipped` record in the slot of an unpreparable item
+                 ) -> list:
+    "Prepared items (or `Skipped` records) in input order; frozen outputs come from the cache when present."
+    if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
     cache = Path(cache_dir) if cache_dir else None
     out: list = [None] * len(items)
     todo = []
+    def fail(i, video, reason, problem):  # a Skipped record, or the error naming file and question
+        s = Skipped(items[i].question_id, items[i].task, str(video), reason, problem)
+        if on_error == 'raise': raise GazeDataError(f'{problem} (question {s.question_id})', str(video))
+        out[i] = s
     for i, it in enumerate(items):
         video = Path(video_for(it)) if video_for else Path(it.video)
+        if not video.is_file():
+            fail(i, video, 'missing video', 'video not found'); continue
         text = build_prompt(bb.processor, it.question, it.options, preamble_for(it) if preamble_for else None)
         key = _key(bb.cache_id, _file_id(video), it.clip_start, it.clip_end, max_frames, text)
         f = cache / key[:2] / f'{key}.pt' if cache else None
-        if f is not None and f.is_file():
-            out[i] = torch.load(f, map_location='cpu', weights_only=True)
+        if f is not None and f.is_file() and (d := _load_cached(f)) is not None: out[i] = d
         else: todo.append((i, video, text, f))
     bar = tqdm(total=len(todo), desc='prepare (decode, vision, V-JEPA)', disable=not progress or not todo)
-    read = lambda c: [read_clip(v, items[i].clip_start, items[i].clip_end, max_frames=max_frames) for i, v, _, _ in c]
+    def read_one(i, v):
+        try: return read_clip(v, items[i].clip_start, items[i].clip_end, max_frames=max_frames)
+        except GazeDataError as e: return e
+    read = lambda c: [read_one(i, v) for i, v, _, _ in c]
+    def compute(chunk, clips):  # frozen outputs of a chunk; on failure, one item at a time
+        try: return _compute_frozen(bb, clips, [t for _, _, t, _ in chunk])
+        except Exception as e:
+            if _fatal(e): raise
+            if len(chunk) == 1:
+                fail(chunk[0][0], chunk[0][1], 'failed preparation', f'frozen outputs failed: {type(e).__name__}: '
+                     + (str(e).splitlines() or [''])[0][:200]); return [None]
+            return [d for c, cl in zip(chunk, clips) for d in compute([c], [cl])]
     for chunk, clips in prefetched([todo[s:s + batch_size] for s in range(0, len(todo), batch_size)], read):
-        for (i, _, _, f), d in zip(chunk, _compute_frozen(bb, clips, [t for _, _, t, _ in chunk])):
+        for (i, v, _, _), c in zip(chunk, clips):
+            if isinstance(c, GazeDataError): fail(i, v, _video_reason(c), c.problem)
+        ok = [(c, cl) for c, cl in zip(chunk, clips) if not isinstance(cl, GazeDataError)]
+        frozen = compute([c for c, _ in ok], [cl for _, cl in ok]) if ok else []
+        for ((i, _, _, f), _), d in zip(ok, frozen):
+            if d is None: continue
             out[i] = d
             if f is not None:
                 f.parent.mkdir(parents=True, exist_ok=True)
                 tmp = f.with_name(f.name + f'.{os.getpid()}.tmp'); torch.save(d, tmp); os.replace(tmp, f)
         bar.update(len(chunk))
     bar.close()
-    return [Prepared(question_id=it.question_id, task=it.task, video=Path(it.video).name, answer_index=it.answer_index,
+    return [d if isinstance(d, Skipped) else
+            Prepared(question_id=it.question_id, task=it.task, video=Path(it.video).name, answer_index=it.answer_index,
                      n_options=len(it.options), scanpath=it.scanpath.float(), clip_start=float(it.clip_start),
                      clip_end=float(it.clip_end), **{k: d[k] for k in FROZEN_FIELDS})
             for it, d in zip(items, out)]

@@ -8,11 +8,11 @@ import numpy as np, pandas as pd
 
 from .stats import (TASKS, OVERALL, MACRO, StatsError, read_predictions, accuracy_table, paired, fmt_p,
                             table_markdown, accuracy_markdown)
-from .utils import repo_root, write_json
+from .utils import repo_root, write_json, read_jsonl
 
 # %% auto #0
 __all__ = ['MODES', 'PROTOCOLS', 'COMPARISONS', 'GAZE_FREE_TASKS', 'DEFAULT_LABEL', 'ReportError', 'task_groups',
-           'find_predictions', 'load_results', 'group_markdown', 'paired_name', 'render_tables', 'wilson',
+           'find_predictions', 'skip_note', 'load_results', 'group_markdown', 'paired_name', 'render_tables', 'wilson',
            'plot_accuracy', 'plot_discordant', 'pick_example', 'plot_example', 'run_tables', 'rewrite_readme',
            'ReportConfig', 'report', 'report_cli']
 
@@ -42,10 +42,23 @@ def find_predictions(results_dir: Path | str  # folder holding one sub-folder pe
     "Every `<run>/predictions.jsonl` under `results_dir`, sorted."
     return sorted(Path(results_dir).glob('*/predictions.jsonl'))
 
+def skip_note(n: int,         # questions in the tables
+              n_total: int,   # questions of the evaluation
+              records: list   # row-less records of the questions left out
+             ) -> str:
+    "'n = 958 of 960; 2 unreadable videos': the reasons count videos (and questions, when more)."
+    by = {}
+    for r in records: by.setdefault(r['reason'], []).append(r)
+    counts = sorted(((len({r['video'] for r in rs}) if 'video' in reason else len(rs), len(rs), reason)
+                     for reason, rs in by.items()), key=lambda c: (-c[0], c[2]))   # most first
+    parts = [f'{things} {reason}{"s" if things != 1 else ""}' + (f' ({k} questions)' if k != things else '')
+             for things, k, reason in counts]
+    return f'n = {n} of {n_total}; ' + ', '.join(parts)
+
 def load_results(results_dir: Path | str  # folder holding one sub-folder per run
                 ) -> dict:
-    "{protocol: {mode: validated predictions DataFrame}} from every predictions file."
-    out, src = {}, {}
+    "{protocol: {mode: validated predictions DataFrame}} from every predictions file (left-out questions dropped)."
+    out, src, skips = {}, {}, {}
     for f in find_predictions(results_dir):
         df = read_predictions(f)
         if 'protocol' not in df or df['protocol'].isna().any():
@@ -57,6 +70,14 @@ def load_results(results_dir: Path | str  # folder holding one sub-folder per ru
         if (proto, mode) in src: raise ReportError(f'{f} and {src[proto, mode]} both hold mode {mode!r} under protocol {proto!r}')
         src[proto, mode] = f
         out.setdefault(proto, {})[mode] = df
+        skips.setdefault(proto, {}).update({r['question_id']: r for r in read_jsonl(f.with_name(f.stem + '.skipped.jsonl'))})
+    for proto, recs in skips.items():
+        if not recs: continue
+        n_total = max(len(set(df.question_id) | set(recs)) for df in out[proto].values())
+        for mode, df in out[proto].items():
+            kept = df[~df.question_id.isin(set(recs))].reset_index(drop=True)
+            kept.attrs.update(df.attrs, skip_note=skip_note(len(kept), n_total, list(recs.values())), n_skipped=len(recs))
+            out[proto][mode] = kept
     order = lambda d, ref: {k: d[k] for k in sorted(d, key=lambda k: (ref.index(k) if k in ref else len(ref), k))}
     return order({p: order(m, MODES) for p, m in out.items()}, PROTOCOLS)
 
@@ -100,22 +121,25 @@ def render_tables(results_dir: Path | str,    # folder with `<run>/predictions.j
     if not res: raise ReportError(f'{results_dir}: no <run>/predictions.jsonl found')
     files, summary = {}, dict(label=label, n_boot=n_boot, seed=seed, groups=task_groups(), protocols={})
     for proto, preds in res.items():
+        note = next(iter(preds.values())).attrs.get('skip_note')
+        cap = lambda extra: _caption(label, proto, extra) + (f'*{note}.*\n\n' if note else '')
         acc = {m: accuracy_table(df) for m, df in preds.items()}
         n_q = {m: len(df) for m, df in preds.items()}
-        files[f'tables/accuracy_{proto}.md'] = _caption(label, proto, ', accuracy (%) per task') + accuracy_markdown(acc)
+        files[f'tables/accuracy_{proto}.md'] = cap(', accuracy (%) per task') + accuracy_markdown(acc)
         gmd, grows = group_markdown(preds, n_boot=n_boot, seed=seed)
-        files[f'tables/groups_{proto}.md'] = _caption(label, proto, ', task groups pooled') + gmd
+        files[f'tables/groups_{proto}.md'] = cap(', task groups pooled') + gmd
         s = dict(n_questions=n_q, accuracy={m: t.reset_index().rename(columns={'index': 'task'}).to_dict('records')
                                             for m, t in acc.items()}, groups=grows, paired={})
+        if note: s['left_out'] = note
         for a, b in COMPARISONS:
             if a not in preds or b not in preds: continue
             tab = paired(preds[a], preds[b], n_boot=n_boot, seed=seed)
-            files[paired_name(proto, a, b)] = _caption(label, proto, f', {b} (B) vs {a} (A)') + table_markdown(tab, a, b)
+            files[paired_name(proto, a, b)] = cap(f', {b} (B) vs {a} (A)') + table_markdown(tab, a, b)
             s['paired'][f'{b}_vs_{a}'] = tab.reset_index().astype(object).where(tab.reset_index().notna(), None).to_dict('records')
         summary['protocols'][proto] = s
     return files, summary
 
-# %% ../nbs/17_report.ipynb #6e5f3759
+# %% ../nbs/17_report.ipynb #2f70544c
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     "Wilson score interval of k successes out of n."
     if n == 0: return (np.nan, np.nan)
@@ -123,7 +147,7 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     c, h = (p + z * z / (2 * n)) / d, z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
     return (c - h, c + h)
 
-# %% ../nbs/17_report.ipynb #2f70544c
+# %% ../nbs/17_report.ipynb #814d15c8
 def _plt():
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt, seaborn as sns
@@ -217,7 +241,7 @@ def plot_example(preds: dict, protocol: str, data_root, path: Path, question_id:
     fig.tight_layout(); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=110); plt.close(fig)
     return path
 
-# %% ../nbs/17_report.ipynb #0efbc98d
+# %% ../nbs/17_report.ipynb #bbc94fe0
 def _pct(x): return '—' if x is None else f'{100 * x:.1f}'
 
 def run_tables(results_dir: Path | str  # results folder

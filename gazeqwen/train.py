@@ -9,19 +9,20 @@ import torch, torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
-from .utils import from_dict, provenance, write_json, set_seed
-from .data import GazeLensDataset
+from .utils import from_dict, provenance, write_json, set_seed, to_jsonable, check_resume
+from .data import GazeLensDataset, GazeDataError
 from .model import GazeLens
 from .lora import apply_lora, load_lora_state_dict, get_lora_params, get_lora_state_dict, count_lora_params
 from .hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
 from .checkpoint import save_gazeqwen_checkpoint
-from .pipeline import (Backbone, Prepared, Protocol, get_protocol, load_backbone, prepare_items, answer_logits,
-                               answer_loss)
+from .pipeline import (Backbone, Prepared, Protocol, Skipped, get_protocol, load_backbone, prepare_items,
+                               answer_logits, answer_loss, backbone_fingerprint)
 log = logging.getLogger('gazeqwen.train')
 
 # %% auto #0
-__all__ = ['log', 'TrainConfig', 'item_generator', 'augment_scanpath', 'make_optimizer', 'epoch_order', 'step_slices',
-           'cap_per_task', 'load_split_items', 'accuracy', 'build_f_theta', 'train', 'train_cli']
+__all__ = ['log', 'FINGERPRINT_EXCLUDED', 'TrainConfig', 'data_fingerprint', 'run_fingerprint', 'item_generator',
+           'augment_scanpath', 'make_optimizer', 'epoch_order', 'step_slices', 'cap_per_task', 'load_split_items',
+           'accuracy', 'build_f_theta', 'train', 'train_cli']
 
 # %% ../nbs/13_train.ipynb #43d951d7
 @dataclasses.dataclass
@@ -71,11 +72,13 @@ class TrainConfig:
     resume: bool = True                  # continue from <out_dir>/last.pt when present
     progress: bool = True
     prepare_only: bool = False           # fill the frozen-output cache for every item of the run, then stop (no training)
+    on_error: str = 'raise'              # an item that cannot be prepared (unreadable video, ...): 'raise' stops, 'skip' leaves it out
 
     def __post_init__(self):
         if self.mode not in ('gazeqwen', 'lora_only'): raise ValueError(f"mode must be 'gazeqwen' or 'lora_only', not {self.mode!r}")
         get_protocol(self.protocol)
         if self.items_per_step < 1 or self.micro_batch < 1: raise ValueError('items_per_step and micro_batch must be >= 1')
+        if self.on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', not {self.on_error!r}")
         if self.lr_schedule not in ('onecycle', 'constant'):
             raise ValueError(f"lr_schedule must be 'onecycle' or 'constant', not {self.lr_schedule!r}")
         from gazeqwen.data import TASKS
@@ -107,6 +110,28 @@ class TrainConfig:
         return [dict(tasks=list(self.curriculum_tasks), epochs=self.curriculum_epochs, max_per_task=self.curriculum_max_per_task)]
 
 # %% ../nbs/13_train.ipynb #3c1c6dd5
+FINGERPRINT_EXCLUDED = ('out_dir', 'resume', 'progress', 'num_threads', 'prepare_only', 'cache_dir',
+                        'model_path', 'vjepa_checkpoint', 'data_root', 'on_error')
+
+def data_fingerprint(data_root: str | Path  # dataset folder: qa/*.json, videos/, fixations/, split.json
+                    ) -> str:
+    "sha1 of the dataset's QA, split and fixation bytes and of its videos' names, sizes and mtimes."
+    import hashlib
+    root, h = Path(data_root), hashlib.sha1()
+    files = sorted((root / 'qa').glob('*.json')) + [root / 'split.json'] + sorted((root / 'fixations').glob('*'))
+    for f in files:
+        if f.is_file(): h.update(f'{f.relative_to(root)}\0'.encode()); h.update(f.read_bytes()); h.update(b'\0')
+    for v in sorted((root / 'videos').glob('*')):
+        if v.is_file(): st = v.stat(); h.update(f'videos/{v.name}:{st.st_size}:{int(st.st_mtime)}\0'.encode())
+    return h.hexdigest()[:16]
+
+def run_fingerprint(cfg: TrainConfig  # run settings
+                   ) -> dict:
+    "The settings and input contents that define a training run's result (without the skipped items)."
+    fp = {k: v for k, v in to_jsonable(dataclasses.asdict(cfg)).items() if k not in FINGERPRINT_EXCLUDED}
+    return dict(fp, data=data_fingerprint(cfg.data_root), backbone=backbone_fingerprint(cfg.model_path, cfg.vjepa_checkpoint))
+
+# %% ../nbs/13_train.ipynb #e5b157d5
 def item_generator(seed: int, epoch: int, position: int) -> torch.Generator:
     "A generator private to one item of one epoch."
     return torch.Generator().manual_seed((seed * 1_000_003 + epoch) * 1_000_003 + position)
@@ -124,7 +149,7 @@ def augment_scanpath(sp: torch.Tensor,        # (N, 4) [x, y, midpoint, duration
     if not keep.any(): keep[torch.randint(len(sp), (1,), generator=g)] = True
     return sp[keep]
 
-# %% ../nbs/13_train.ipynb #e5b157d5
+# %% ../nbs/13_train.ipynb #038fbfee
 def make_optimizer(f_theta: nn.Module | None,  # trained f_theta (None for lora_only)
                    lora_params: list,          # LoRA parameters
                    cfg: TrainConfig,           # run settings
@@ -146,7 +171,7 @@ def make_optimizer(f_theta: nn.Module | None,  # trained f_theta (None for lora_
                                                 pct_start=min(20 / max(total_steps, 1), 0.5), anneal_strategy='cos')
     return opt, sched
 
-# %% ../nbs/13_train.ipynb #038fbfee
+# %% ../nbs/13_train.ipynb #870fe706
 def epoch_order(n: int, seed: int, epoch: int) -> list[int]:
     "Item order of one epoch (same in every process)."
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed * 7919 + epoch)).tolist()
@@ -156,7 +181,7 @@ def step_slices(order: list, items_per_step: int, rank: int = 0, world: int = 1)
     steps = [list(range(s, min(s + items_per_step, len(order)))) for s in range(0, len(order), items_per_step)]
     return [st[rank::world] for st in steps]
 
-# %% ../nbs/13_train.ipynb #870fe706
+# %% ../nbs/13_train.ipynb #7af3cde8
 def _dist():
     "(rank, world) from torchrun's environment; initialises the process group once."
     world = int(os.environ.get('WORLD_SIZE', '1'))
@@ -179,15 +204,22 @@ def cap_per_task(items: list,       # dataset items
     return [it for it in items if it.question_id in keep]
 
 def load_split_items(cfg_data_root: str, split: str, protocol: Protocol, tasks=None, max_items=None,
-                     on_error: str = 'raise', max_per_task: int | None = None, seed: int = 0) -> list:
+                     on_error: str = 'raise', max_per_task: int | None = None, seed: int = 0,
+                     skipped: list | None = None  # with on_error='skip': extended with the dataset's (what, why) skips
+                    ) -> list:
     "Items of one split of a dataset folder (qa/*.json, videos/, fixations/, split.json)."
     root = Path(cfg_data_root)
     qa = sorted((root / 'qa').glob('*.json'))
     if not qa: raise FileNotFoundError(f'{root / "qa"}: no QA JSON files')
     ds = GazeLensDataset(qa, root / 'videos', root / 'fixations', split=split, split_file=root / 'split.json',
-                         clip_rule=protocol.clip_rule, on_error=on_error)
+                         clip_rule=protocol.clip_rule, on_error=on_error, check_videos=False)
+    if skipped is not None: skipped.extend(ds.skipped)
     items = cap_per_task([it for it in ds.items if tasks is None or it.task in tasks], max_per_task, seed)
-    return items[:max_items] if max_items else items
+    items = items[:max_items] if max_items else items
+    if on_error == 'raise':  # a missing video stops before any work (with 'skip', preparation records it per question)
+        gone = next((it for it in items if not Path(it.video).is_file()), None)
+        if gone is not None: raise GazeDataError(f'video not found (question {gone.question_id})', str(gone.video))
+    return items
 
 def accuracy(bb: Backbone, prepared: Sequence[Prepared], ctx, protocol, batch_size: int = 16) -> float:
     "Fraction of items whose highest answer logit is the answer."
@@ -221,12 +253,21 @@ def train(cfg: TrainConfig  # run settings
     set_seed(cfg.seed)
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
     protocol = get_protocol(cfg.protocol)
+    last, ck = out / 'last.pt', None
+    fp = run_fingerprint(cfg)
+    ways_out = f'to start over in {out} give --resume false, or give another --out-dir'
+    if cfg.resume and last.is_file():  # before any work: is last.pt this run's?
+        ck = torch.load(last, map_location='cpu', weights_only=True)
+        stored = ck.get('fingerprint')
+        check_resume(None if stored is None else {k: v for k, v in stored.items() if k != 'skipped'}, fp, str(last), ways_out)
     dtype = getattr(torch, cfg.dtype) if cfg.dtype else None
     device = cfg.device
     if world > 1 and device == 'cuda': device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"  # one GPU per rank
     bb = load_backbone(cfg.model_path, cfg.vjepa_checkpoint, device, dtype, cfg.attn_implementation)
     cache = cfg.cache_dir or str(out.parent / 'cache')
-    train_items = load_split_items(cfg.data_root, 'train', protocol, cfg.tasks, None, max_per_task=cfg.max_per_task, seed=cfg.seed)
+    bad_inputs: list = []  # (what, why) of QA entries / fixation rows the dataset skipped (on_error='skip')
+    train_items = load_split_items(cfg.data_root, 'train', protocol, cfg.tasks, None, max_per_task=cfg.max_per_task,
+                                   seed=cfg.seed, on_error=cfg.on_error, skipped=bad_inputs)
     n_empty = sum(len(it.scanpath) == 0 for it in train_items)
     if cfg.skip_empty_scanpath:
         train_items = [it for it in train_items if len(it.scanpath) > 0]
@@ -234,7 +275,8 @@ def train(cfg: TrainConfig  # run settings
     if cfg.max_items: train_items = train_items[:cfg.max_items]
     plan = cfg.curriculum()  # the curriculum's first phases: their tasks alone, each with its own item cap
     for ph in plan:
-        its = load_split_items(cfg.data_root, 'train', protocol, ph['tasks'], None, max_per_task=ph['max_per_task'], seed=cfg.seed)
+        its = load_split_items(cfg.data_root, 'train', protocol, ph['tasks'], None, max_per_task=ph['max_per_task'],
+                               seed=cfg.seed, on_error=cfg.on_error)
         if cfg.skip_empty_scanpath: its = [it for it in its if len(it.scanpath) > 0]
         if cfg.max_items: its = its[:cfg.max_items]
         if not its: raise ValueError(f"{cfg.data_root}: no training items of curriculum tasks {ph['tasks']}")
@@ -245,7 +287,7 @@ def train(cfg: TrainConfig  # run settings
     n_first = sum(ph['epochs'] for ph in plan)
     plan_log = [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan]  # for train_log.json
     val_items = load_split_items(cfg.data_root, 'val', protocol, cfg.tasks, cfg.max_val_items,
-                                 max_per_task=cfg.max_val_per_task, seed=cfg.seed)
+                                 max_per_task=cfg.max_val_per_task, seed=cfg.seed, on_error=cfg.on_error, skipped=bad_inputs)
     show = cfg.progress and rank == 0
 
     torch.manual_seed(cfg.seed)
@@ -260,35 +302,58 @@ def train(cfg: TrainConfig  # run settings
     else: f_theta.requires_grad_(False)
     trained = ([*f_theta.parameters()] if ctx else []) + lora_params
 
+    prepared: dict[str, Prepared] = {}  # by question id (the phases share items)
+    skipped: dict[str, Skipped] = {}    # items that could not be prepared (on_error='skip'), by question id
+    def need(items):
+        miss = list({it.question_id: it for it in items if it.question_id not in prepared and it.question_id not in skipped}.values())
+        if miss:
+            t = time.time()
+            for it, p in zip(miss, prepare_items(miss, bb, protocol.max_frames_train, cache, progress=show, on_error=cfg.on_error)):
+                (skipped if isinstance(p, Skipped) else prepared)[it.question_id] = p
+            t_prep[0] += time.time() - t
+        return [prepared[it.question_id] for it in items if it.question_id not in skipped]
+    def prepare_val():
+        t = time.time(); ps = prepare_items(val_items, bb, protocol.max_frames_eval, cache, progress=show, on_error=cfg.on_error)
+        t_prep[0] += time.time() - t
+        skipped.update({p.question_id: p for p in ps if isinstance(p, Skipped)})
+        return [p for p in ps if not isinstance(p, Skipped)]
+    if cfg.on_error == 'skip':  # every item first: the unusable ones leave every phase before the schedule is sized
+        need([it for items in phases for it in items]); val_prep = prepare_val()
+        keep = lambda its: [it for it in its if it.question_id not in skipped]
+        train_items, phases = keep(train_items), [keep(its) for its in phases]
+        for ph in plan: ph['items'] = keep(ph['items'])
+        first = [it for ph in plan for it in ph['items']]
+        plan_log = [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan]
+        if not train_items or not all(phases): raise GazeDataError(f'{cfg.data_root}: no training item left after skipping '
+                                                                   f'{len(skipped)} that could not be prepared')
+    skip_ids = sorted(skipped)
+    if ck is not None and ck.get('fingerprint') is not None:  # the same items left out as in the run that wrote last.pt
+        check_resume({'skipped': ck['fingerprint'].get('skipped', [])}, {'skipped': skip_ids}, str(last), ways_out)
+
     total_steps = sum(math.ceil(len(items) / cfg.items_per_step) for items in phases)  # one schedule over both phases
     opt, sched = make_optimizer(f_theta if ctx else None, lora_params, cfg, total_steps)
     state = dict(epoch=0, best=-1.0, counter=0, history=[], steps=[])
-    last = out / 'last.pt'
-    if cfg.resume and last.is_file():
-        ck = torch.load(last, map_location='cpu', weights_only=True)
+    if ck is not None:
         f_theta.load_state_dict(ck['state_dict']); load_lora_state_dict(bb.model, ck['lora_state_dict'])
         opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         state = dict(epoch=ck['epoch'], best=ck['early_stopping']['best'], counter=ck['early_stopping']['counter'],
                      history=ck['history'], steps=ck['steps'])
         log.info('resumed from %s after epoch %d', last, ck['epoch'])
 
-    prepared: dict[str, Prepared] = {}  # by question id (the phases share items)
-    def need(items):
-        miss = list({it.question_id: it for it in items if it.question_id not in prepared}.values())
-        if miss:
-            t = time.time()
-            for it, p in zip(miss, prepare_items(miss, bb, protocol.max_frames_train, cache, progress=show)):
-                prepared[it.question_id] = p
-            t_prep[0] += time.time() - t
-        return [prepared[it.question_id] for it in items]
-    t = time.time(); val_prep = prepare_items(val_items, bb, protocol.max_frames_eval, cache, progress=show)
-    t_prep[0] += time.time() - t
+    if cfg.on_error == 'raise': val_prep = prepare_val()
+    def skip_log():  # for train_log.json: the left-out items, counted per reason and listed
+        recs = sorted(skipped.values(), key=lambda r: r.question_id)
+        counts = {}
+        for r in recs: counts[r.reason] = counts.get(r.reason, 0) + 1
+        return dict(on_error=cfg.on_error, n_skipped=len(recs), skipped_reasons=counts,
+                    skipped=[dataclasses.asdict(r) for r in recs], skipped_inputs=[list(x) for x in bad_inputs])
     if cfg.prepare_only:  # every item of every phase, once; no training
         need([it for items in phases for it in items])
         result = dict(provenance(cfg), prepare_only=True, n_train_items=len(train_items), n_curriculum_items=len(first),
                       curriculum=plan_log,
                       n_empty_scanpath=n_empty, n_val_items=len(val_prep), n_prepared=len(prepared) + len(val_prep),
                       seconds=seconds())
+        if skipped or bad_inputs: result.update(skip_log())
         if rank == 0: write_json(out / 'train_log.json', result)
         if ctx is not None: remove_gazelens_hooks(bb.model)
         return result
@@ -333,7 +398,7 @@ def train(cfg: TrainConfig  # run settings
             lora_cfg = {'rank': cfg.lora_rank, 'alpha': float(cfg.lora_alpha)}
             extra = dict(epoch=epoch + 1, val_acc=val_acc, optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                          early_stopping={'best': state['best'], 'counter': state['counter']},
-                         history=state['history'], steps=state['steps'])
+                         history=state['history'], steps=state['steps'], fingerprint=dict(fp, skipped=skip_ids))
             save_gazeqwen_checkpoint(out / f'epoch_{epoch + 1}.pt', f_theta, lora_sd, lora_cfg, **extra)
             save_gazeqwen_checkpoint(last, f_theta, lora_sd, lora_cfg, **extra)  # written atomically
             if improved: save_gazeqwen_checkpoint(out / 'best_model.pt', f_theta, lora_sd, lora_cfg)
@@ -345,10 +410,11 @@ def train(cfg: TrainConfig  # run settings
                   best_val_acc=state['best'], world_size=world, f_theta_params=sum(p.numel() for p in f_theta.parameters()),
                   lora_params=count_lora_params(bb.model),
                   seconds=seconds())
+    if skipped or bad_inputs: result.update(skip_log())
     if rank == 0: write_json(out / 'train_log.json', result)
     return result
 
-# %% ../nbs/13_train.ipynb #0b06af67
+# %% ../nbs/13_train.ipynb #c6814d8e
 def train_cli(argv: list | None = None  # arguments after `gazeqwen train`
              ) -> int:
     "Entry point of `gazeqwen train`."
@@ -356,6 +422,11 @@ def train_cli(argv: list | None = None  # arguments after `gazeqwen train`
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
     cfg = config_from_argv(TrainConfig, argv, 'gazeqwen train', 'Train f_theta + LoRA (mode gazeqwen) or LoRA only.')
     res = train(cfg)
-    print(f"best validation accuracy {res['best_val_acc']:.4f}; checkpoint {Path(cfg.out_dir) / 'best_model.pt'}")
+    if res.get('n_skipped') or res.get('skipped_inputs'):
+        why = ', '.join(f'{n} {r}' for r, n in res['skipped_reasons'].items())
+        extra = f"; {len(res['skipped_inputs'])} QA/fixation input(s) skipped" if res['skipped_inputs'] else ''
+        print(f"left out {res['n_skipped']} item(s){': ' + why if why else ''}{extra} (listed in {Path(cfg.out_dir) / 'train_log.json'})")
+    if res.get('prepare_only'): print(f"prepared the frozen outputs of {res['n_prepared']} items (no training)")
+    else: print(f"best validation accuracy {res['best_val_acc']:.4f}; checkpoint {Path(cfg.out_dir) / 'best_model.pt'}")
     if dist.is_initialized(): dist.destroy_process_group()
     return 0

@@ -11,7 +11,7 @@ import numpy as np, torch
 __all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
            'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision', 'package_versions',
            'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict', 'read_jsonl', 'append_jsonl',
-           'config_from_argv']
+           'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
 
 # %% ../nbs/00_utils.ipynb #0cba4b5b
 def repo_root(start: Path | str | None = None  # where to start looking (default: this file, then the working directory)
@@ -229,3 +229,32 @@ def config_from_argv(cls,                 # config dataclass
     d.update({k: v for k, v in vars(a).items() if k != 'config' and v is not None})
     try: return from_dict(cls, d, where=prog)
     except TypeError as e: p.error(str(e))
+    except ConfigError: raise
+    except ValueError as e: raise ConfigError(f'{prog}: {e}') from None  # a field the dataclass itself rejects
+
+# %% ../nbs/00_utils.ipynb #7b49184e
+class ResumeMismatchError(ConfigError):
+    "Files to resume from were written under another configuration."
+
+def fingerprint_diff(stored: dict,   # fingerprint written with the files
+                     current: dict   # fingerprint of this run
+                    ) -> list[str]:
+    "Sorted keys whose values differ (a key present on one side only counts)."
+    stored, current = to_jsonable(stored), to_jsonable(current)
+    return sorted(k for k in set(stored) | set(current) if stored.get(k, '<absent>') != current.get(k, '<absent>'))
+
+def check_resume(stored: dict | None,  # fingerprint stored with the files (None: written before fingerprints existed)
+                 current: dict,        # fingerprint of this run
+                 what: str,            # the files, e.g. 'runs/a/last.pt'
+                 ways_out: str         # what the user can do instead
+                ):
+    "Raise `ResumeMismatchError` naming the differing keys (with both values, shortened) when the fingerprints differ."
+    if stored is None:
+        log.warning('%s has no run fingerprint (written by an older version): resuming without checking the settings', what)
+        return
+    diff = fingerprint_diff(stored, current)
+    if not diff: return
+    def short(v):
+        s = json.dumps(to_jsonable(v)); return s if len(s) <= 40 else s[:37] + '...'
+    parts = [f'{k} {short(stored.get(k, "<absent>"))} -> {short(current.get(k, "<absent>"))}' for k in diff]
+    raise ResumeMismatchError(f'{what} was written under other settings ({"; ".join(parts)}); {ways_out}')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib, sys
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'usage', 'expected_errors', 'main']
+__all__ = ['SUBCOMMANDS', 'CONFIGS', 'INPUT_ERRORS', 'config_help', 'usage', 'expected_errors', 'main']
 
 # %% ../nbs/16_cli.ipynb #d5bb3048
 SUBCOMMANDS = {
@@ -17,6 +17,13 @@ SUBCOMMANDS = {
     'reproduce': ('gazeqwen.experiments', 'reproduce_cli', 'the whole chain (papermill), every README number'),
     'demo':      ('gazeqwen.demo', 'demo_cli', 'answer one question on one video with its fixations'),
 }
+CONFIGS = {'train': 'TrainConfig', 'evaluate': 'EvalConfig'}  # subcommands whose options are a config dataclass's fields
+
+def config_help(cmd: str  # a subcommand of CONFIGS
+               ) -> str:
+    "`--help` of a config subcommand, read from its dataclass's source (the module is not imported)."
+    from gazeqwen.utils import config_parser
+    return config_parser(SUBCOMMANDS[cmd][0], CONFIGS[cmd], f'gazeqwen {cmd}', SUBCOMMANDS[cmd][2]).format_help()
 
 def usage() -> str:
     "The top-level help text."
@@ -25,11 +32,14 @@ def usage() -> str:
     lines += [f'  {k:<{w}}  {v[2]}' for k, v in SUBCOMMANDS.items()]
     return '\n'.join(lines)
 
+INPUT_ERRORS = (('gazeqwen.data', 'GazeDataError'), ('gazeqwen.checkpoint', 'CheckpointError'),
+                ('gazeqwen.fixations', 'GazeFormatError'), ('gazeqwen.stats', 'StatsError'), ('gazeqwen.report', 'ReportError'))
+
 def expected_errors() -> tuple:
-    "Exception types that mean bad input, not a bug (reported in one line)."
+    "Exception types that mean bad input, not a bug (reported in one line); a module not yet imported raised none."
     from gazeqwen.utils import ConfigError
-    from gazeqwen.data import GazeDataError
-    return (ConfigError, GazeDataError, FileNotFoundError)
+    own = tuple(getattr(sys.modules[m], n) for m, n in INPUT_ERRORS if m in sys.modules)
+    return (ConfigError, FileNotFoundError, *own)
 
 def main(argv: list[str] | None = None  # arguments after the program name (default: sys.argv[1:])
         ) -> int:
@@ -42,6 +52,8 @@ def main(argv: list[str] | None = None  # arguments after the program name (defa
     cmd, rest = argv[0], argv[1:]
     if cmd not in SUBCOMMANDS:
         print(f'gazeqwen: unknown subcommand {cmd!r}\n\n{usage()}', file=sys.stderr); return 2
+    if cmd in CONFIGS and ({'-h', '--help'} & set(rest)):
+        print(config_help(cmd)); return 0
     mod, fn, _ = SUBCOMMANDS[cmd]
     try: func = getattr(importlib.import_module(mod), fn)
     except (ImportError, AttributeError) as e:

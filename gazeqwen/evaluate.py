@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from .utils import from_dict, provenance, write_json, read_jsonl, append_jsonl, set_seed, to_jsonable, check_resume
+from .utils import from_dict, provenance, write_json, read_jsonl, append_jsonl, set_seed, to_jsonable, check_resume, ConfigError
 from .data import GazeItem, LETTERS, GazeDataError
 from .checkpoint import load_gazeqwen_checkpoint
 from .hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
@@ -17,8 +17,8 @@ log = logging.getLogger('gazeqwen.evaluate')
 
 # %% auto #0
 __all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'OVERLAY_SENTENCE', 'EVAL_FINGERPRINT_EXCLUDED', 'LEGACY_KEYS', 'EvalConfig',
-           'shuffled_scanpaths', 'gaze_text', 'prediction_row', 'file_sha1', 'eval_fingerprint', 'skipped_path',
-           'skip_summary', 'evaluate', 'merge_shards', 'evaluate_cli']
+           'shuffled_scanpaths', 'gaze_text', 'check_inputs', 'load_answerer', 'prediction_row', 'file_sha1',
+           'eval_fingerprint', 'skipped_path', 'skip_summary', 'evaluate', 'merge_shards', 'evaluate_cli']
 
 # %% ../nbs/15_evaluate.ipynb #55f40020
 MODES = ('no_gaze', 'lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt')
@@ -29,29 +29,29 @@ OVERLAY_SENTENCE = ('In this video, the green dot marks where the user is lookin
 @dataclasses.dataclass
 class EvalConfig:
     "Every setting of an evaluation run."
-    mode: str                            # one of MODES
+    mode: str                            # which model answers: 'no_gaze' | 'lora_only' | 'gazeqwen' | 'gazeqwen_shuffled_gaze' | 'gaze_overlay_prompt' | 'gaze_text_prompt'
     model_path: str                      # Qwen2.5-VL folder (tiny or the real 7B)
     data_root: str                       # dataset folder: qa/*.json, videos/, fixations/, split.json
     out_path: str                        # predictions JSONL (appended; resumed)
-    protocol: str = 'aligned'            # 'aligned' | 'reference'
-    checkpoint: str | None = None        # best_model.pt (modes with LoRA / f_theta)
-    vjepa_checkpoint: str | None = None
-    split: str = 'test'
-    batch_size: int = 16
-    shard: int = 0                       # this process's shard ...
-    n_shards: int = 1                    # ... of this many (items i with i % n_shards == shard)
-    seed: int = 0                        # shuffled-gaze pairing
-    tasks: list | None = None
-    max_items: int | None = None
+    protocol: str = 'aligned'            # clip, gaze input and prompt timing: 'aligned' | 'reference'
+    checkpoint: str | None = None        # best_model.pt of gazeqwen train (modes lora_only, gazeqwen, gazeqwen_shuffled_gaze)
+    vjepa_checkpoint: str | None = None  # V-JEPA 2.1 checkpoint (None: the tiny model folder's encoder)
+    split: str = 'test'                  # which split of split.json to answer: 'train' | 'val' | 'test'
+    batch_size: int = 16                 # questions per forward
+    shard: int = 0                       # this process's shard, 0 .. n_shards - 1
+    n_shards: int = 1                    # number of shards: a process answers the items i with i % n_shards == shard
+    seed: int = 0                        # seed of the shuffled-gaze pairing
+    tasks: list | None = None            # task abbreviations to answer (None: all ten)
+    max_items: int | None = None         # cap on questions (smoke runs)
     max_per_task: int | None = None      # at most this many items per task (seeded by question id; same for every mode)
-    cache_dir: str | None = None
+    cache_dir: str | None = None         # frozen-output cache (None: cache/ beside out_path)
     overlay_dir: str | None = None       # where overlay videos are written (default <data_root>/overlays)
-    device: str = 'cpu'
-    dtype: str | None = None
-    attn_implementation: str = 'sdpa'
-    num_threads: int | None = None
-    progress: bool = True
-    on_error: str = 'skip'               # a question that cannot be prepared (unreadable video, ...): 'skip' records it, 'raise' stops
+    device: str = 'cpu'                  # torch device, e.g. cpu or cuda
+    dtype: str | None = None             # 'bfloat16' for the 7B on GPU; None keeps the saved dtype
+    attn_implementation: str = 'sdpa'    # attention kernel of the backbone (transformers' attn_implementation)
+    num_threads: int | None = None       # torch CPU threads (None: leave as is)
+    progress: bool = True                # show a progress bar
+    on_error: str = 'skip'               # a question that cannot be prepared (unreadable video, ...): 'skip' | 'raise' (skip records it, raise stops)
 
     def __post_init__(self):
         if self.mode not in MODES: raise ValueError(f'unknown mode {self.mode!r}; use one of {list(MODES)}')
@@ -94,6 +94,38 @@ def gaze_text(item: GazeItem  # an item with its clipped scanpath
     return 'Gaze fixations (x, y from the top left; seconds from the clip start): ' + '; '.join(parts) + '.'
 
 # %% ../nbs/15_evaluate.ipynb #221df5f9
+def check_inputs(cfg  # an `EvalConfig` (or anything with its path fields and mode)
+                ):
+    "Raise `ConfigError` naming the first input folder or file of `cfg` that does not exist."
+    need = [('model_path', True), ('data_root', True), ('checkpoint', False), ('vjepa_checkpoint', False)]
+    for name, is_dir in need:
+        v = getattr(cfg, name, None)
+        if v is None or (name == 'checkpoint' and cfg.mode not in NEEDS_CHECKPOINT): continue
+        if not (Path(v).is_dir() if is_dir else Path(v).is_file()):
+            raise ConfigError(f"{name.replace('_', '-')} {v}: no such {'folder' if is_dir else 'file'}")
+
+def load_answerer(model_path,            # Qwen2.5-VL folder
+                  mode: str,             # one of MODES
+                  checkpoint=None,       # best_model.pt (modes of NEEDS_CHECKPOINT)
+                  vjepa_checkpoint=None, # V-JEPA 2.1 checkpoint (None: the tiny model folder's encoder)
+                  protocol: str = 'aligned',  # 'aligned' | 'reference'
+                  device: str = 'cpu',   # torch device
+                  dtype: str | None = None,   # e.g. 'bfloat16' (None: the saved dtype)
+                  attn_implementation: str = 'sdpa'  # attention kernel
+                 ) -> tuple:
+    "(backbone, GazeLensContext or None): the frozen backbone with the checkpoint's LoRA and hooked f_theta as `mode` needs."
+    bb = load_backbone(model_path, vjepa_checkpoint, device, getattr(torch, dtype) if dtype else None, attn_implementation)
+    if mode not in NEEDS_CHECKPOINT: return bb, None
+    ck = load_gazeqwen_checkpoint(checkpoint)
+    ck.apply_lora(bb.model, strict=True); bb.model.to(bb.device).eval()
+    if mode == 'lora_only': return bb, None
+    if ck.f_theta.gaze_input != get_protocol(protocol).gaze_input:
+        log.warning('checkpoint gaze input %r differs from protocol %r', ck.f_theta.gaze_input, get_protocol(protocol).gaze_input)
+    ctx = GazeLensContext(ck.f_theta.to(bb.device).eval(), warn_on_skip=False)
+    register_gazelens_hooks(bb.model, ctx)
+    return bb, ctx
+
+# %% ../nbs/15_evaluate.ipynb #0f17a068
 def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) -> dict:
     "One JSONL row: ids, answer, prediction, probabilities over A-D (0 for absent options), correctness."
     probs = torch.softmax(logits.float(), -1)                       # -inf -> 0
@@ -121,6 +153,13 @@ def _overlay_videos(items, cfg) -> tuple[dict, dict]:
             os.replace(tmp, dst)
         out[str(v)] = dst
     return out, failed
+
+def _prompt_inputs(cfg, items) -> tuple:
+    "(video_for, preamble_for, {video: why no overlay}) of the prompt modes; Nones for the others."
+    if cfg.mode == 'gaze_overlay_prompt':
+        ov, no_overlay = _overlay_videos(items, cfg)
+        return (lambda it: ov[str(it.video)]), (lambda it: OVERLAY_SENTENCE), no_overlay
+    return None, (gaze_text if cfg.mode == 'gaze_text_prompt' else None), {}
 
 EVAL_FINGERPRINT_EXCLUDED = ('out_path', 'cache_dir', 'overlay_dir', 'num_threads', 'progress', 'on_error',
                              'model_path', 'vjepa_checkpoint', 'data_root', 'checkpoint')
@@ -173,6 +212,7 @@ def _resume_check(cfg, out: Path, meta: Path, fp: dict, rows: list, skips: list)
 def evaluate(cfg: EvalConfig  # run settings
             ) -> Path:
     "Write (or complete) the predictions JSONL of one mode; returns its path."
+    check_inputs(cfg)
     if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
     set_seed(cfg.seed)
     protocol = get_protocol(cfg.protocol)
@@ -192,23 +232,9 @@ def evaluate(cfg: EvalConfig  # run settings
     todo = [b for b in batches if not all(items[i].question_id in done for i in b)]
     if not todo:
         log.info('%s: all %d items already predicted', out, len(idx)); return out
-    dtype = getattr(torch, cfg.dtype) if cfg.dtype else None
-    bb = load_backbone(cfg.model_path, cfg.vjepa_checkpoint, cfg.device, dtype, cfg.attn_implementation)
-    ctx, ck = None, None
-    if cfg.mode in NEEDS_CHECKPOINT:
-        ck = load_gazeqwen_checkpoint(cfg.checkpoint)
-        ck.apply_lora(bb.model, strict=True); bb.model.to(bb.device).eval()
-        if cfg.mode != 'lora_only':
-            if ck.f_theta.gaze_input != protocol.gaze_input:
-                log.warning('checkpoint gaze input %r differs from protocol %r', ck.f_theta.gaze_input, protocol.gaze_input)
-            ctx = GazeLensContext(ck.f_theta.to(bb.device).eval(), warn_on_skip=False)
-            register_gazelens_hooks(bb.model, ctx)
-    video_for = preamble_for = None
-    no_overlay = {}  # source video -> why its overlay could not be rendered
-    if cfg.mode == 'gaze_overlay_prompt':
-        ov, no_overlay = _overlay_videos(items, cfg); video_for = lambda it: ov[str(it.video)]
-        preamble_for = lambda it: OVERLAY_SENTENCE
-    elif cfg.mode == 'gaze_text_prompt': preamble_for = gaze_text
+    bb, ctx = load_answerer(cfg.model_path, cfg.mode, cfg.checkpoint, cfg.vjepa_checkpoint, cfg.protocol, cfg.device,
+                            cfg.dtype, cfg.attn_implementation)
+    video_for, preamble_for, no_overlay = _prompt_inputs(cfg, items)
     cache = cfg.cache_dir or str(out.parent / 'cache')
     head = dict(provenance(cfg), fingerprint=fp, n_items=len(idx), n_batches=len(batches))
     write_json(meta, head)
@@ -256,13 +282,14 @@ def merge_shards(paths: list,  # shard JSONL files
     if skips: append_jsonl(skipped_path(out), skips)   # the shards' row-less records, merged the same way
     return out
 
-# %% ../nbs/15_evaluate.ipynb #619f245c
+# %% ../nbs/15_evaluate.ipynb #e5657583
 def evaluate_cli(argv: list | None = None  # arguments after `gazeqwen evaluate`
                 ) -> int:
     "Entry point of `gazeqwen evaluate`."
     from gazeqwen.utils import config_from_argv
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
-    cfg = config_from_argv(EvalConfig, argv, 'gazeqwen evaluate', 'Per-question predictions (JSONL) for one mode.')
+    from gazeqwen.cli import SUBCOMMANDS
+    cfg = config_from_argv(EvalConfig, argv, 'gazeqwen evaluate', SUBCOMMANDS['evaluate'][2])
     out = evaluate(cfg)
     rows, skips = read_jsonl(out), read_jsonl(skipped_path(out))
     acc = sum(r['correct'] for r in rows) / max(len(rows), 1)

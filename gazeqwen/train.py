@@ -31,48 +31,48 @@ class TrainConfig:
     model_path: str                      # Qwen2.5-VL folder (tiny or the real 7B)
     data_root: str                       # dataset folder: qa/*.json, videos/, fixations/, split.json
     out_dir: str                         # run folder (checkpoints, log)
-    mode: str = 'gazeqwen'               # 'gazeqwen' | 'lora_only'
-    protocol: str = 'aligned'            # 'aligned' | 'reference'
+    mode: str = 'gazeqwen'               # what is trained: 'gazeqwen' | 'lora_only' (f_theta + LoRA, or LoRA alone without gaze)
+    protocol: str = 'aligned'            # clip, gaze input and prompt timing: 'aligned' | 'reference'
     vjepa_checkpoint: str | None = None  # V-JEPA 2.1 checkpoint (None: the tiny model folder's encoder)
-    epochs: int = 3
-    lr: float = 3e-4
+    epochs: int = 3                      # passes over the training items (after any curriculum phase)
+    lr: float = 3e-4                     # peak learning rate of f_theta
     lora_lr: float | None = None         # LoRA's own peak lr (None: `lr`, as in the reference)
-    lr_schedule: str = 'onecycle'        # 'onecycle' (reference: warm-up then cosine) | 'constant'
-    weight_decay: float = 1e-2           # f_theta matrices only
+    lr_schedule: str = 'onecycle'        # learning-rate schedule: 'onecycle' | 'constant' (onecycle: the reference's warm-up then cosine)
+    weight_decay: float = 1e-2           # AdamW weight decay, on f_theta matrices only
     items_per_step: int = 8              # items per optimizer step (reference: batch 1 x accumulation 8)
     micro_batch: int = 8                 # items per forward (per process)
-    grad_clip: float = 1.0
-    label_smoothing: float = 0.1
-    lora_rank: int = 8
-    lora_alpha: float = 16.0
-    n_latents: int = 32
-    d_latent: int = 256
-    n_blocks: int = 2
-    heatmap_sigma: float = 0.1
+    grad_clip: float = 1.0               # gradient-norm clip before each optimizer step
+    label_smoothing: float = 0.1         # label smoothing of the answer cross-entropy
+    lora_rank: int = 8                   # rank r of each LoRA update
+    lora_alpha: float = 16.0             # LoRA scale numerator (update scaled by alpha / r)
+    n_latents: int = 32                  # learned latent queries of f_theta
+    d_latent: int = 256                  # width of f_theta's latents
+    n_blocks: int = 2                    # f_theta's cross-attention blocks
+    heatmap_sigma: float = 0.1           # width of each fixation's Gaussian in the heat-map input (normalised units)
     heatmap_bias: float = 0.0            # initial gaze bias of the latents' scores (heat-map input only; 0 = off)
     heatmap_gate: bool = False           # residual scaled by each token's relative heat-map weight (heat-map input only)
     gaze_noise_std: float = 0.02         # augmentation: Gaussian noise on x, y
     fixation_drop_prob: float = 0.1      # augmentation: drop each fixation (at least one kept)
     skip_empty_scanpath: bool = True     # reference: training skips items without fixations
-    seed: int = 0
+    seed: int = 0                        # seed of initialisation, item order and augmentation
     tasks: list | None = None            # task abbreviations to train on (None: all ten)
     max_items: int | None = None         # cap on training items (smoke runs)
-    max_val_items: int | None = None
+    max_val_items: int | None = None     # cap on validation items (smoke runs)
     max_per_task: int | None = None      # cap on training items per task (seeded choice; keeps tasks balanced)
-    max_val_per_task: int | None = None
+    max_val_per_task: int | None = None  # cap on validation items per task
     curriculum_tasks: list | None = None # tasks of a first phase trained alone (None: no first phase)
     curriculum_epochs: int = 0           # epochs of that phase, before the `epochs` on every task
     curriculum_max_per_task: int | None = None  # item cap per task in that phase (None: all of the split)
     curriculum_phases: list | None = None # several first phases, in order: [{'tasks': [...], 'epochs': n, 'max_per_task': m}, ...]
     cache_dir: str | None = None         # frozen-output cache (None: <out_dir>/../cache)
-    device: str = 'cpu'
+    device: str = 'cpu'                  # torch device, e.g. cpu or cuda
     dtype: str | None = None             # 'bfloat16' for the 7B on GPU; None keeps the saved dtype
-    attn_implementation: str = 'sdpa'
+    attn_implementation: str = 'sdpa'    # attention kernel of the backbone (transformers' attn_implementation)
     num_threads: int | None = None       # torch CPU threads (None: leave as is)
     resume: bool = True                  # continue from <out_dir>/last.pt when present
-    progress: bool = True
+    progress: bool = True                # show a progress bar
     prepare_only: bool = False           # fill the frozen-output cache for every item of the run, then stop (no training)
-    on_error: str = 'raise'              # an item that cannot be prepared (unreadable video, ...): 'raise' stops, 'skip' leaves it out
+    on_error: str = 'raise'              # an item that cannot be prepared (unreadable video, ...): 'raise' | 'skip' (raise stops, skip leaves it out)
 
     def __post_init__(self):
         if self.mode not in ('gazeqwen', 'lora_only'): raise ValueError(f"mode must be 'gazeqwen' or 'lora_only', not {self.mode!r}")
@@ -420,7 +420,8 @@ def train_cli(argv: list | None = None  # arguments after `gazeqwen train`
     "Entry point of `gazeqwen train`."
     from gazeqwen.utils import config_from_argv
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
-    cfg = config_from_argv(TrainConfig, argv, 'gazeqwen train', 'Train f_theta + LoRA (mode gazeqwen) or LoRA only.')
+    from gazeqwen.cli import SUBCOMMANDS
+    cfg = config_from_argv(TrainConfig, argv, 'gazeqwen train', SUBCOMMANDS['train'][2])
     res = train(cfg)
     if res.get('n_skipped') or res.get('skipped_inputs'):
         why = ', '.join(f'{n} {r}' for r, n in res['skipped_reasons'].items())

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses, json, os, platform, random, subprocess, sys
 from importlib import metadata
 from pathlib import Path
-import numpy as np, torch
+import numpy as np  # torch is imported inside the functions that need it: `gazeqwen --help` stays light
 
 # %% auto #0
 __all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
            'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision', 'package_versions',
            'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict', 'read_jsonl', 'append_jsonl',
-           'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
+           'UsageError', 'CliParser', 'config_fields', 'parse_bool', 'config_parser', 'config_from_argv',
+           'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
 
 # %% ../nbs/00_utils.ipynb #0cba4b5b
 def repo_root(start: Path | str | None = None  # where to start looking (default: this file, then the working directory)
@@ -46,6 +47,7 @@ def reference_fixtures() -> Path:
 def set_seed(seed: int  # seed for python, numpy and torch
             ):
     "Seed every random number generator the project uses."
+    import torch
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
 # %% ../nbs/00_utils.ipynb #dd98136c
@@ -77,6 +79,7 @@ def numerics_env(mode: str = 'pinned',  # 'pinned' (one numeric path on every x8
 
 def numerics_state() -> dict:
     "What this process runs under: the mode, the pinning variables as set, and PyTorch's kernel level and threads."
+    import torch
     out = {'mode': os.environ.get('GAZEQWEN_NUMERICS', 'native')}
     out.update({k: os.environ.get(k) for k in pinned_numerics()})
     out['torch_cpu_capability'] = torch.backends.cpu.get_cpu_capability()
@@ -111,7 +114,7 @@ def to_jsonable(o):
     if isinstance(o, dict): return {str(k): to_jsonable(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return [to_jsonable(v) for v in o]
     if isinstance(o, Path): return str(o)
-    if isinstance(o, torch.Tensor): return o.tolist()
+    if 'torch' in sys.modules and isinstance(o, sys.modules['torch'].Tensor): return o.tolist()
     if isinstance(o, np.generic): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
     return o
@@ -206,11 +209,89 @@ def append_jsonl(path: Path | str,  # JSONL file, created when missing
         os.fsync(f.fileno())
 
 # %% ../nbs/00_utils.ipynb #1a471675
-import argparse
+import argparse, ast, importlib.util, io, re, tokenize
 
-def _cli_value(s: str):
-    try: return json.loads(s)
-    except json.JSONDecodeError: return s
+class UsageError(ConfigError):
+    "A command line that the parser rejects (unknown option, bad value)."
+
+class CliParser(argparse.ArgumentParser):
+    "`argparse.ArgumentParser` that raises `UsageError` instead of printing the usage and exiting."
+    def error(self, message): raise UsageError(f'{self.prog}: {message}')
+
+_CHOICES = re.compile(r"'([\w.-]+)'(?:\s*\|\s*'[\w.-]+')+")
+
+def _comments(source: str) -> dict:
+    "Line number -> text of the comment that ends that line."
+    toks = tokenize.generate_tokens(io.StringIO(source).readline)
+    return {t.start[0]: t.string.lstrip('#').strip() for t in toks if t.type == tokenize.COMMENT}
+
+def config_fields(module: str,              # module name, e.g. 'gazeqwen.train'
+                  name: str,                # name of the dataclass in it
+                  source: str | None = None  # its source text (default: read from the module's file, not imported)
+                 ) -> list[dict]:
+    "The dataclass's fields as dicts: name, type, default (source text, None when required), help, choices."
+    if source is None: source = Path(importlib.util.find_spec(module).origin).read_text()
+    cls = next((n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name), None)
+    if cls is None: raise ConfigError(f'{module}: no class {name}')
+    notes, out = _comments(source), []
+    for n in cls.body:
+        if not (isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)): continue
+        text = ' '.join(notes[i] for i in range(n.lineno, n.end_lineno + 1) if i in notes)
+        m = _CHOICES.search(text)
+        out.append(dict(name=n.target.id, type=ast.unparse(n.annotation), help=text,
+                        default=None if n.value is None else ast.unparse(n.value),
+                        choices=re.findall(r"'([\w.-]+)'", m.group(0)) if m else None))
+    return out
+
+# %% ../nbs/00_utils.ipynb #7b49184e
+def parse_bool(s: str) -> bool:
+    "`true`/`false` in any case, or `1`/`0`."
+    v = {'true': True, '1': True, 'false': False, '0': False}.get(s.strip().lower())
+    if v is None: raise argparse.ArgumentTypeError(f'expected true/false or 1/0, got {s!r}')
+    return v
+
+def _value_reader(tp: str):
+    "A function reading one command-line value of annotation `tp` (e.g. 'int | None')."
+    parts = [t.strip() for t in tp.split('|')]
+    base, optional = parts[0], 'None' in parts[1:]
+    conv = {'bool': parse_bool, 'int': int, 'float': float,
+            'list': lambda s: json.loads(s) if s.lstrip().startswith('[') else [w.strip() for w in s.split(',') if w.strip()]}
+    def read(s: str):
+        if optional and s.strip().lower() in ('none', 'null'): return None
+        try: return conv.get(base, str)(s)
+        except (ValueError, json.JSONDecodeError): raise argparse.ArgumentTypeError(f'expected {tp}, got {s!r}') from None
+    read.__name__ = base  # argparse names the type in its message
+    return read
+
+# %% ../nbs/00_utils.ipynb #1e2d5ce1
+def _source(cls) -> str | None:
+    "Source text that defines `cls` (None: its module's file); a class without one (made in a notebook) gets a stand-in."
+    try: importlib.util.find_spec(cls.__module__).origin; return None
+    except (ValueError, AttributeError, ImportError): pass
+    lines = [f'class {cls.__name__}:']
+    for f in dataclasses.fields(cls):
+        tp = f.type if isinstance(f.type, str) else getattr(f.type, '__name__', str(f.type))
+        lines.append(f'    {f.name}: {tp}' + ('' if f.default is dataclasses.MISSING else f' = {f.default!r}'))
+    return '\n'.join(lines + ['    pass'])
+
+_METAVAR = {'str': 'TEXT', 'int': 'INT', 'float': 'FLOAT', 'bool': 'BOOL', 'list': 'LIST'}
+
+def config_parser(module: str,             # module that defines the dataclass
+                  name: str,               # the dataclass
+                  prog: str,               # program name for --help
+                  description: str = '',   # one line above the options
+                  source: str | None = None  # the module's source (default: read from its file)
+                 ) -> CliParser:
+    "The command line of a config dataclass: one option per field, help and choices from the field comments."
+    p = CliParser(prog=prog, description=description)
+    p.add_argument('--config', metavar='FILE.json', help='JSON file with any of the fields below (options given here win)')
+    for f in config_fields(module, name, source):
+        extra = (' (required)' if f['default'] is None else '' if f['default'] == 'None' and 'None' in f['help']
+                 else f" (default: {f['default']})")  # a comment that says what None means is enough
+        p.add_argument('--' + f['name'].replace('_', '-'), dest=f['name'], type=_value_reader(f['type']), default=None,
+                       choices=f['choices'], metavar=None if f['choices'] else _METAVAR.get(f['type'].split('|')[0].strip(), 'VALUE'),
+                       help=(f['help'] + extra).replace('%', '%%'))  # argparse formats help with %
+    return p
 
 def config_from_argv(cls,                 # config dataclass
                      argv: list | None,   # arguments (after the subcommand)
@@ -218,21 +299,21 @@ def config_from_argv(cls,                 # config dataclass
                      description: str = ''  # help text
                     ):
     "Parse `--config FILE.json` and `--field value` options into a validated `cls`."
-    p = argparse.ArgumentParser(prog=prog, description=description)
-    p.add_argument('--config', help='JSON file with any of the fields below')
-    for f in dataclasses.fields(cls):
-        req = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        p.add_argument('--' + f.name.replace('_', '-'), dest=f.name, type=_cli_value, default=None,
-                       help=f'{f.type}' + (' (required)' if req else f' (default: {f.default!r})'))
-    a = p.parse_args(argv)
-    d = json.loads(Path(a.config).read_text()) if a.config else {}
+    a = config_parser(cls.__module__, cls.__name__, prog, description, _source(cls)).parse_args(argv)
+    d = {}
+    if a.config:
+        try: d = json.loads(Path(a.config).read_text())
+        except FileNotFoundError: raise ConfigError(f'{prog}: --config {a.config}: no such file') from None
+        except json.JSONDecodeError as e: raise ConfigError(f'{prog}: --config {a.config}: not valid JSON ({e})') from None
     d.update({k: v for k, v in vars(a).items() if k != 'config' and v is not None})
+    need = [f.name for f in dataclasses.fields(cls) if f.name not in d
+            and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if need: raise UsageError(f"{prog}: missing option(s) {' '.join('--' + n.replace('_', '-') for n in need)}")
     try: return from_dict(cls, d, where=prog)
-    except TypeError as e: p.error(str(e))
     except ConfigError: raise
     except ValueError as e: raise ConfigError(f'{prog}: {e}') from None  # a field the dataclass itself rejects
 
-# %% ../nbs/00_utils.ipynb #7b49184e
+# %% ../nbs/00_utils.ipynb #da339231
 class ResumeMismatchError(ConfigError):
     "Files to resume from were written under another configuration."
 

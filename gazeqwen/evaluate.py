@@ -17,7 +17,7 @@ log = logging.getLogger('gazeqwen.evaluate')
 
 # %% auto #0
 __all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'OVERLAY_SENTENCE', 'EVAL_FINGERPRINT_EXCLUDED', 'LEGACY_KEYS', 'EvalConfig',
-           'shuffled_scanpaths', 'gaze_text', 'check_inputs', 'load_answerer', 'prediction_row', 'file_sha1',
+           'shuffled_scanpaths', 'gaze_text', 'check_eval_inputs', 'load_answerer', 'prediction_row', 'file_sha1',
            'eval_fingerprint', 'skipped_path', 'skip_summary', 'evaluate', 'merge_shards', 'evaluate_cli']
 
 # %% ../nbs/15_evaluate.ipynb #55f40020
@@ -94,19 +94,13 @@ def gaze_text(item: GazeItem  # an item with its clipped scanpath
     return 'Gaze fixations (x, y from the top left; seconds from the clip start): ' + '; '.join(parts) + '.'
 
 # %% ../nbs/15_evaluate.ipynb #221df5f9
-def check_inputs(cfg  # an `EvalConfig` (or anything with its path fields and mode)
-                ):
-    "Raise `ConfigError` naming the first input folder or file of `cfg` that does not exist."
-    need = [('model_path', True), ('data_root', True), ('checkpoint', False), ('vjepa_checkpoint', False)]
-    for name, is_dir in need:
-        v = getattr(cfg, name, None)
-        if v is None or (name == 'checkpoint' and cfg.mode not in NEEDS_CHECKPOINT): continue
-        if not (Path(v).is_dir() if is_dir else Path(v).is_file()):
-            raise ConfigError(f"{name.replace('_', '-')} {v}: no such {'folder' if is_dir else 'file'}")
+def check_eval_inputs(cfg: EvalConfig):
+    "Raise `ConfigError` naming the first input folder or file of `cfg` that does not exist (the checkpoint where `mode` reads one)."
+    check_inputs(cfg, files=('vjepa_checkpoint',) + (('checkpoint',) if cfg.mode in NEEDS_CHECKPOINT else ()))
 
 def load_answerer(model_path,            # Qwen2.5-VL folder
                   mode: str,             # one of MODES
-                  checkpoint=None,       # best_model.pt (modes of NEEDS_CHECKPOINT)
+                  checkpoint=None,       # best_model.pt, or it loaded by `load_gazeqwen_checkpoint` (modes of NEEDS_CHECKPOINT)
                   vjepa_checkpoint=None, # V-JEPA 2.1 checkpoint (None: the tiny model folder's encoder)
                   protocol: str = 'aligned',  # 'aligned' | 'reference'
                   device: str = 'cpu',   # torch device
@@ -116,7 +110,7 @@ def load_answerer(model_path,            # Qwen2.5-VL folder
     "(backbone, GazeLensContext or None): the frozen backbone with the checkpoint's LoRA and hooked f_theta as `mode` needs."
     bb = load_backbone(model_path, vjepa_checkpoint, device, getattr(torch, dtype) if dtype else None, attn_implementation)
     if mode not in NEEDS_CHECKPOINT: return bb, None
-    ck = load_gazeqwen_checkpoint(checkpoint)
+    ck = checkpoint if hasattr(checkpoint, 'f_theta') else load_gazeqwen_checkpoint(checkpoint)
     ck.apply_lora(bb.model, strict=True); bb.model.to(bb.device).eval()
     if mode == 'lora_only': return bb, None
     if ck.f_theta.gaze_input != get_protocol(protocol).gaze_input:
@@ -125,7 +119,7 @@ def load_answerer(model_path,            # Qwen2.5-VL folder
     register_gazelens_hooks(bb.model, ctx)
     return bb, ctx
 
-# %% ../nbs/15_evaluate.ipynb #0f17a068
+# %% ../nbs/15_evaluate.ipynb #71bb141e
 def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) -> dict:
     "One JSONL row: ids, answer, prediction, probabilities over A-D (0 for absent options), correctness."
     probs = torch.softmax(logits.float(), -1)                       # -inf -> 0
@@ -212,7 +206,8 @@ def _resume_check(cfg, out: Path, meta: Path, fp: dict, rows: list, skips: list)
 def evaluate(cfg: EvalConfig  # run settings
             ) -> Path:
     "Write (or complete) the predictions JSONL of one mode; returns its path."
-    check_inputs(cfg)
+    check_eval_inputs(cfg)
+    ck = load_gazeqwen_checkpoint(cfg.checkpoint) if cfg.mode in NEEDS_CHECKPOINT else None  # a bad file stops before any work
     if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
     set_seed(cfg.seed)
     protocol = get_protocol(cfg.protocol)
@@ -232,7 +227,7 @@ def evaluate(cfg: EvalConfig  # run settings
     todo = [b for b in batches if not all(items[i].question_id in done for i in b)]
     if not todo:
         log.info('%s: all %d items already predicted', out, len(idx)); return out
-    bb, ctx = load_answerer(cfg.model_path, cfg.mode, cfg.checkpoint, cfg.vjepa_checkpoint, cfg.protocol, cfg.device,
+    bb, ctx = load_answerer(cfg.model_path, cfg.mode, ck, cfg.vjepa_checkpoint, cfg.protocol, cfg.device,
                             cfg.dtype, cfg.attn_implementation)
     video_for, preamble_for, no_overlay = _prompt_inputs(cfg, items)
     cache = cfg.cache_dir or str(out.parent / 'cache')
@@ -282,7 +277,7 @@ def merge_shards(paths: list,  # shard JSONL files
     if skips: append_jsonl(skipped_path(out), skips)   # the shards' row-less records, merged the same way
     return out
 
-# %% ../nbs/15_evaluate.ipynb #e5657583
+# %% ../nbs/15_evaluate.ipynb #08206b84
 def evaluate_cli(argv: list | None = None  # arguments after `gazeqwen evaluate`
                 ) -> int:
     "Entry point of `gazeqwen evaluate`."

@@ -158,7 +158,7 @@ def train_stage0(model_dir: Path | str,   # tiny model folder (overwritten with 
             loss = answer_loss(_logits(model, rows, pad, letter_ids), [_Row(r) for r in rows], label_smoothing=0.0)
             loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-            losses.append(float(loss)); bar.update(1); bar.set_postfix(loss=f'{np.mean(losses[-20:]):.3f}')
+            losses.append(float(loss.detach())); bar.update(1); bar.set_postfix(loss=f'{np.mean(losses[-20:]):.3f}')
     bar.close()
     after = _accuracy(model, val_rows, pad, letter_ids)
     by_kind = {}
@@ -256,7 +256,7 @@ def pretrain_vjepa_standin(model_dir: Path | str,  # tiny model folder (its `vje
         z = _token_grid_features(enc, Xtr[idx], arch, grid)
         loss = F.cross_entropy(z[..., :C].flatten(0, 1), Ytr[idx].flatten()) + cfg.vjepa_quiet * z[..., C:].pow(2).mean()
         loss.backward(); torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0); opt.step(); sched.step(); opt.zero_grad()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     after = accuracy(); enc.eval().requires_grad_(False)
     save_tiny_vjepa(enc, arch, model_dir)
     return dict(token_colour_acc_before=before, token_colour_acc_after=after, steps=cfg.vjepa_steps,

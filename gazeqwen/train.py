@@ -9,7 +9,7 @@ import torch, torch.nn as nn
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
-from .utils import from_dict, provenance, write_json, set_seed, to_jsonable, check_resume
+from .utils import from_dict, provenance, write_json, set_seed, to_jsonable, check_resume, ConfigError
 from .data import GazeLensDataset, GazeDataError
 from .model import GazeLens
 from .lora import apply_lora, load_lora_state_dict, get_lora_params, get_lora_state_dict, count_lora_params
@@ -22,7 +22,7 @@ log = logging.getLogger('gazeqwen.train')
 # %% auto #0
 __all__ = ['log', 'FINGERPRINT_EXCLUDED', 'TrainConfig', 'data_fingerprint', 'run_fingerprint', 'item_generator',
            'augment_scanpath', 'make_optimizer', 'epoch_order', 'step_slices', 'cap_per_task', 'load_split_items',
-           'accuracy', 'build_f_theta', 'train', 'train_cli']
+           'accuracy', 'build_f_theta', 'check_inputs', 'train', 'train_cli']
 
 # %% ../nbs/13_train.ipynb #43d951d7
 @dataclasses.dataclass
@@ -241,178 +241,276 @@ def build_f_theta(bb: Backbone, cfg: TrainConfig, protocol: Protocol) -> GazeLen
                     heatmap_bias=cfg.heatmap_bias if protocol.gaze_input == 'heatmap' else 0.0,
                     heatmap_gate=cfg.heatmap_gate and protocol.gaze_input == 'heatmap').to(bb.device)
 
-def train(cfg: TrainConfig  # run settings
-         ) -> dict:
-    "Train one run; returns the training log (also written to <out_dir>/train_log.json)."
+def check_inputs(cfg,                                    # a config with path fields (TrainConfig, EvalConfig)
+                 folders: tuple = ('model_path', 'data_root'),  # fields naming folders that must exist
+                 files: tuple = ('vjepa_checkpoint',)    # fields naming files that must exist (None: not given)
+                ):
+    "Raise `ConfigError` naming the first input folder or file of `cfg` that does not exist."
+    for name in (*folders, *files):
+        v = getattr(cfg, name, None)
+        if v is None: continue
+        if not (Path(v).is_dir() if name in folders else Path(v).is_file()):
+            raise ConfigError(f"{name.replace('_', '-')} {v}: no such {'folder' if name in folders else 'file'}")
+
+@dataclasses.dataclass
+class _Run:
+    "What the steps of one training run share: settings, protocol, run folder, processes, fingerprint, clock."
+    cfg: TrainConfig
+    protocol: Protocol
+    out: Path
+    rank: int
+    world: int
+    fp: dict
+    t_start: float
+    bad_inputs: list = dataclasses.field(default_factory=list)  # (what, why) of QA entries / fixation rows skipped
+    t_train: float = 0.0  # when the first epoch started
+    @property
+    def last(self) -> Path: return self.out / 'last.pt'
+    @property
+    def show(self) -> bool: return self.cfg.progress and self.rank == 0
+    @property
+    def ways_out(self) -> str: return f'to start over in {self.out} give --resume false, or give another --out-dir'
+
+def _start_run(cfg: TrainConfig) -> _Run:
+    "Threads, seed, run folder and fingerprint of a run."
     rank, world = _dist()
-    t_start, t_prep = time.time(), [0.0]  # wall clock; seconds spent preparing frozen outputs (computed on a cache miss, else read)
-    def seconds():  # this process only; rest: loading, optimizer steps, validation
-        total = time.time() - t_start
-        return dict(total=round(total, 1), prepare=round(t_prep[0], 1), rest=round(total - t_prep[0], 1))
+    t_start = time.time()
     if cfg.num_threads: torch.set_num_threads(cfg.num_threads)
     set_seed(cfg.seed)
     out = Path(cfg.out_dir); out.mkdir(parents=True, exist_ok=True)
-    protocol = get_protocol(cfg.protocol)
-    last, ck = out / 'last.pt', None
-    fp = run_fingerprint(cfg)
-    ways_out = f'to start over in {out} give --resume false, or give another --out-dir'
-    if cfg.resume and last.is_file():  # before any work: is last.pt this run's?
-        ck = torch.load(last, map_location='cpu', weights_only=True)
-        stored = ck.get('fingerprint')
-        check_resume(None if stored is None else {k: v for k, v in stored.items() if k != 'skipped'}, fp, str(last), ways_out)
-    dtype = getattr(torch, cfg.dtype) if cfg.dtype else None
+    return _Run(cfg, get_protocol(cfg.protocol), out, rank, world, run_fingerprint(cfg), t_start)
+
+def _resume_point(run: _Run) -> dict | None:
+    "The contents of `last.pt` when this run resumes from it (its fingerprint checked before any work), else None."
+    if not (run.cfg.resume and run.last.is_file()): return None
+    ck = torch.load(run.last, map_location='cpu', weights_only=True)
+    stored = ck.get('fingerprint')
+    check_resume(None if stored is None else {k: v for k, v in stored.items() if k != 'skipped'}, run.fp, str(run.last), run.ways_out)
+    return ck
+
+def _rank_backbone(run: _Run) -> Backbone:
+    "The frozen backbone on this process's device (one GPU per rank under torchrun)."
+    cfg = run.cfg
+    check_inputs(cfg)
     device = cfg.device
-    if world > 1 and device == 'cuda': device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"  # one GPU per rank
-    bb = load_backbone(cfg.model_path, cfg.vjepa_checkpoint, device, dtype, cfg.attn_implementation)
-    cache = cfg.cache_dir or str(out.parent / 'cache')
-    bad_inputs: list = []  # (what, why) of QA entries / fixation rows the dataset skipped (on_error='skip')
-    train_items = load_split_items(cfg.data_root, 'train', protocol, cfg.tasks, None, max_per_task=cfg.max_per_task,
-                                   seed=cfg.seed, on_error=cfg.on_error, skipped=bad_inputs)
+    if run.world > 1 and device == 'cuda': device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    return load_backbone(cfg.model_path, cfg.vjepa_checkpoint, device, getattr(torch, cfg.dtype) if cfg.dtype else None,
+                         cfg.attn_implementation)
+
+@dataclasses.dataclass
+class _Items:
+    "The items of a run: training items, the curriculum's phases, the items of each epoch, validation items."
+    train: list
+    plan: list         # curriculum phases: {'tasks', 'epochs', 'max_per_task', 'items'}
+    val: list
+    n_empty: int       # training items without fixations (before skipping them)
+    epochs: int        # epochs on every task, after the phases
+    @property
+    def phases(self) -> list: return [ph['items'] for ph in self.plan for _ in range(ph['epochs'])] + [self.train] * self.epochs
+    @property
+    def phase_tasks(self) -> list: return [ph['tasks'] for ph in self.plan for _ in range(ph['epochs'])] + [None] * self.epochs
+    @property
+    def n_first(self) -> int: return sum(ph['epochs'] for ph in self.plan)
+    @property
+    def first(self) -> list: return [it for ph in self.plan for it in ph['items']]
+    def plan_log(self) -> list: return [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in self.plan]
+
+def _plan_items(run: _Run) -> _Items:
+    "Training items (fixation-less ones left out as in the reference), the curriculum's phase items, validation items."
+    cfg, P = run.cfg, run.protocol
+    train_items = load_split_items(cfg.data_root, 'train', P, cfg.tasks, None, max_per_task=cfg.max_per_task,
+                                   seed=cfg.seed, on_error=cfg.on_error, skipped=run.bad_inputs)
     n_empty = sum(len(it.scanpath) == 0 for it in train_items)
+    usable = lambda its: [it for it in its if len(it.scanpath) > 0] if cfg.skip_empty_scanpath else its
+    capped = lambda its: its[:cfg.max_items] if cfg.max_items else its
     if cfg.skip_empty_scanpath:
-        train_items = [it for it in train_items if len(it.scanpath) > 0]
-        log.info('training skips %d items with an empty scanpath (reference protocol); %d remain', n_empty, len(train_items))
-    if cfg.max_items: train_items = train_items[:cfg.max_items]
+        log.info('training skips %d items with an empty scanpath (reference protocol); %d remain', n_empty, len(usable(train_items)))
     plan = cfg.curriculum()  # the curriculum's first phases: their tasks alone, each with its own item cap
     for ph in plan:
-        its = load_split_items(cfg.data_root, 'train', protocol, ph['tasks'], None, max_per_task=ph['max_per_task'],
-                               seed=cfg.seed, on_error=cfg.on_error)
-        if cfg.skip_empty_scanpath: its = [it for it in its if len(it.scanpath) > 0]
-        if cfg.max_items: its = its[:cfg.max_items]
-        if not its: raise ValueError(f"{cfg.data_root}: no training items of curriculum tasks {ph['tasks']}")
-        ph['items'] = its
-    first = [it for ph in plan for it in ph['items']]
-    phases = [ph['items'] for ph in plan for _ in range(ph['epochs'])] + [train_items] * cfg.epochs  # items of each epoch
-    phase_tasks = [ph['tasks'] for ph in plan for _ in range(ph['epochs'])] + [None] * cfg.epochs
-    n_first = sum(ph['epochs'] for ph in plan)
-    plan_log = [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan]  # for train_log.json
-    val_items = load_split_items(cfg.data_root, 'val', protocol, cfg.tasks, cfg.max_val_items,
-                                 max_per_task=cfg.max_val_per_task, seed=cfg.seed, on_error=cfg.on_error, skipped=bad_inputs)
-    show = cfg.progress and rank == 0
+        ph['items'] = capped(usable(load_split_items(cfg.data_root, 'train', P, ph['tasks'], None, max_per_task=ph['max_per_task'],
+                                                     seed=cfg.seed, on_error=cfg.on_error)))
+        if not ph['items']: raise ValueError(f"{cfg.data_root}: no training items of curriculum tasks {ph['tasks']}")
+    val = load_split_items(cfg.data_root, 'val', P, cfg.tasks, cfg.max_val_items, max_per_task=cfg.max_val_per_task,
+                           seed=cfg.seed, on_error=cfg.on_error, skipped=run.bad_inputs)
+    return _Items(capped(usable(train_items)), plan, val, n_empty, cfg.epochs)
 
+def _attach_trainables(bb: Backbone, run: _Run) -> tuple:
+    "(f_theta, GazeLensContext or None, LoRA parameters): LoRA on the backbone; f_theta hooked in for mode gazeqwen."
+    cfg = run.cfg
     torch.manual_seed(cfg.seed)
     apply_lora(bb.model, rank=cfg.lora_rank, alpha=cfg.lora_alpha)
     bb.model.to(bb.device)
     lora_params = get_lora_params(bb.model)
     for p in lora_params: p.requires_grad_(True)
-    f_theta = build_f_theta(bb, cfg, protocol)
+    f_theta = build_f_theta(bb, cfg, run.protocol)
     ctx = None
     if cfg.mode == 'gazeqwen':
         ctx = GazeLensContext(f_theta, warn_on_skip=False); register_gazelens_hooks(bb.model, ctx)
     else: f_theta.requires_grad_(False)
-    trained = ([*f_theta.parameters()] if ctx else []) + lora_params
+    return f_theta, ctx, lora_params
 
-    prepared: dict[str, Prepared] = {}  # by question id (the phases share items)
-    skipped: dict[str, Skipped] = {}    # items that could not be prepared (on_error='skip'), by question id
-    def need(items):
-        miss = list({it.question_id: it for it in items if it.question_id not in prepared and it.question_id not in skipped}.values())
+class _Preparer:
+    "Frozen outputs of a run's items, computed (or read from the cache) once each; unusable items kept apart."
+    def __init__(self, bb: Backbone, run: _Run):
+        self.bb, self.run, self.cache = bb, run, run.cfg.cache_dir or str(run.out.parent / 'cache')
+        self.prepared: dict[str, Prepared] = {}  # by question id (the phases share items)
+        self.skipped: dict[str, Skipped] = {}    # items that could not be prepared (on_error='skip'), by question id
+        self.seconds = 0.0                       # spent preparing (computed on a cache miss, else read)
+
+    def _prepare(self, items: list, max_frames: int) -> list:
+        t = time.time()
+        out = prepare_items(items, self.bb, max_frames, self.cache, progress=self.run.show, on_error=self.run.cfg.on_error)
+        self.seconds += time.time() - t
+        return out
+
+    def need(self, items: list) -> list:
+        "The prepared training items of `items` (in order, the skipped left out), preparing those not yet done."
+        miss = list({it.question_id: it for it in items if it.question_id not in self.prepared and it.question_id not in self.skipped}.values())
         if miss:
-            t = time.time()
-            for it, p in zip(miss, prepare_items(miss, bb, protocol.max_frames_train, cache, progress=show, on_error=cfg.on_error)):
-                (skipped if isinstance(p, Skipped) else prepared)[it.question_id] = p
-            t_prep[0] += time.time() - t
-        return [prepared[it.question_id] for it in items if it.question_id not in skipped]
-    def prepare_val():
-        t = time.time(); ps = prepare_items(val_items, bb, protocol.max_frames_eval, cache, progress=show, on_error=cfg.on_error)
-        t_prep[0] += time.time() - t
-        skipped.update({p.question_id: p for p in ps if isinstance(p, Skipped)})
+            for it, p in zip(miss, self._prepare(miss, self.run.protocol.max_frames_train)):
+                (self.skipped if isinstance(p, Skipped) else self.prepared)[it.question_id] = p
+        return [self.prepared[it.question_id] for it in items if it.question_id not in self.skipped]
+
+    def val(self, items: list) -> list:
+        "The prepared validation items (evaluation frame cap), the skipped left out and recorded."
+        ps = self._prepare(items, self.run.protocol.max_frames_eval)
+        self.skipped.update({p.question_id: p for p in ps if isinstance(p, Skipped)})
         return [p for p in ps if not isinstance(p, Skipped)]
-    if cfg.on_error == 'skip':  # every item first: the unusable ones leave every phase before the schedule is sized
-        need([it for items in phases for it in items]); val_prep = prepare_val()
-        keep = lambda its: [it for it in its if it.question_id not in skipped]
-        train_items, phases = keep(train_items), [keep(its) for its in phases]
-        for ph in plan: ph['items'] = keep(ph['items'])
-        first = [it for ph in plan for it in ph['items']]
-        plan_log = [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan]
-        if not train_items or not all(phases): raise GazeDataError(f'{cfg.data_root}: no training item left after skipping '
-                                                                   f'{len(skipped)} that could not be prepared')
-    skip_ids = sorted(skipped)
-    if ck is not None and ck.get('fingerprint') is not None:  # the same items left out as in the run that wrote last.pt
-        check_resume({'skipped': ck['fingerprint'].get('skipped', [])}, {'skipped': skip_ids}, str(last), ways_out)
 
-    total_steps = sum(math.ceil(len(items) / cfg.items_per_step) for items in phases)  # one schedule over both phases
-    opt, sched = make_optimizer(f_theta if ctx else None, lora_params, cfg, total_steps)
-    state = dict(epoch=0, best=-1.0, counter=0, history=[], steps=[])
-    if ck is not None:
-        f_theta.load_state_dict(ck['state_dict']); load_lora_state_dict(bb.model, ck['lora_state_dict'])
-        opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-        state = dict(epoch=ck['epoch'], best=ck['early_stopping']['best'], counter=ck['early_stopping']['counter'],
-                     history=ck['history'], steps=ck['steps'])
-        log.info('resumed from %s after epoch %d', last, ck['epoch'])
-
-    if cfg.on_error == 'raise': val_prep = prepare_val()
-    def skip_log():  # for train_log.json: the left-out items, counted per reason and listed
-        recs = sorted(skipped.values(), key=lambda r: r.question_id)
+    def skip_log(self) -> dict:
+        "For train_log.json: the left-out items, counted per reason and listed."
+        recs = sorted(self.skipped.values(), key=lambda r: r.question_id)
         counts = {}
         for r in recs: counts[r.reason] = counts.get(r.reason, 0) + 1
-        return dict(on_error=cfg.on_error, n_skipped=len(recs), skipped_reasons=counts,
-                    skipped=[dataclasses.asdict(r) for r in recs], skipped_inputs=[list(x) for x in bad_inputs])
-    if cfg.prepare_only:  # every item of every phase, once; no training
-        need([it for items in phases for it in items])
-        result = dict(provenance(cfg), prepare_only=True, n_train_items=len(train_items), n_curriculum_items=len(first),
-                      curriculum=plan_log,
-                      n_empty_scanpath=n_empty, n_val_items=len(val_prep), n_prepared=len(prepared) + len(val_prep),
-                      seconds=seconds())
-        if skipped or bad_inputs: result.update(skip_log())
-        if rank == 0: write_json(out / 'train_log.json', result)
-        if ctx is not None: remove_gazelens_hooks(bb.model)
-        return result
-    t0 = time.time()
-    for epoch in range(state['epoch'], len(phases)):
-        items, phase = phases[epoch], 'curriculum' if epoch < n_first else 'all'
-        order = epoch_order(len(items), cfg.seed, epoch)
-        slices = step_slices(order, cfg.items_per_step, rank, world)
-        need([items[order[p]] for st in slices for p in st])
-        bb.model.train(); f_theta.train()
-        what = ','.join(phase_tasks[epoch]) if phase == 'curriculum' else 'all tasks'
-        bar = tqdm(slices, desc=f'epoch {epoch + 1}/{len(phases)} [{cfg.mode}, {cfg.protocol}, {what}]', disable=not show)
-        for step, positions in enumerate(bar):
-            n_global = min(cfg.items_per_step, len(order) - step * cfg.items_per_step)
-            loss_sum = torch.zeros((), device=bb.device)
-            for m in range(0, len(positions), cfg.micro_batch):
-                pos = positions[m:m + cfg.micro_batch]
-                batch = need([items[order[p]] for p in pos])
-                sps = [augment_scanpath(b.scanpath, item_generator(cfg.seed, epoch, p), cfg.gaze_noise_std,
-                                        cfg.fixation_drop_prob) for b, p in zip(batch, pos)]
-                logits = answer_logits(bb, batch, ctx, protocol, scanpaths=sps)
-                loss = answer_loss(logits, batch, cfg.label_smoothing) * len(batch) / n_global
-                loss.backward(); loss_sum += loss.detach()
-            if world > 1:
-                for p in trained:
-                    if p.grad is None: p.grad = torch.zeros_like(p)
-                    dist.all_reduce(p.grad)
-                dist.all_reduce(loss_sum)
-            torch.nn.utils.clip_grad_norm_(trained, cfg.grad_clip)
-            opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-            state['steps'].append(float(loss_sum)); bar.set_postfix(loss=f'{float(loss_sum):.3f}')
-        bb.model.eval(); f_theta.eval()
-        val_acc = accuracy(bb, val_prep, ctx, protocol)
-        state['history'].append(dict(epoch=epoch + 1, phase=phase, tasks=phase_tasks[epoch] or 'all', n_items=len(items),
-                                     val_acc=val_acc, train_loss=sum(state['steps'][-len(slices):]) / max(len(slices), 1),
-                                     seconds=time.time() - t0))
-        improved = phase == 'all' and val_acc > state['best']  # best_model.pt: only a model trained on every task
-        state['best'], state['counter'] = (val_acc, 0) if improved else (state['best'], state['counter'] + 1)
-        state['epoch'] = epoch + 1
-        if rank == 0:
-            lora_sd = {k: v.detach().cpu() for k, v in get_lora_state_dict(bb.model).items()}
-            lora_cfg = {'rank': cfg.lora_rank, 'alpha': float(cfg.lora_alpha)}
-            extra = dict(epoch=epoch + 1, val_acc=val_acc, optimizer=opt.state_dict(), scheduler=sched.state_dict(),
-                         early_stopping={'best': state['best'], 'counter': state['counter']},
-                         history=state['history'], steps=state['steps'], fingerprint=dict(fp, skipped=skip_ids))
-            save_gazeqwen_checkpoint(out / f'epoch_{epoch + 1}.pt', f_theta, lora_sd, lora_cfg, **extra)
-            save_gazeqwen_checkpoint(last, f_theta, lora_sd, lora_cfg, **extra)  # written atomically
-            if improved: save_gazeqwen_checkpoint(out / 'best_model.pt', f_theta, lora_sd, lora_cfg)
-        log.info('epoch %d: val_acc %.4f', epoch + 1, val_acc)
-    if ctx is not None: remove_gazelens_hooks(bb.model)
-    result = dict(provenance(cfg), n_train_items=len(train_items), n_curriculum_items=len(first),
-                  curriculum=plan_log, n_empty_scanpath=n_empty,
-                  n_val_items=len(val_prep), history=state['history'], step_losses=state['steps'],
-                  best_val_acc=state['best'], world_size=world, f_theta_params=sum(p.numel() for p in f_theta.parameters()),
-                  lora_params=count_lora_params(bb.model),
-                  seconds=seconds())
-    if skipped or bad_inputs: result.update(skip_log())
-    if rank == 0: write_json(out / 'train_log.json', result)
+        return dict(on_error=self.run.cfg.on_error, n_skipped=len(recs), skipped_reasons=counts,
+                    skipped=[dataclasses.asdict(r) for r in recs], skipped_inputs=[list(x) for x in self.run.bad_inputs])
+
+def _drop_unusable(items: _Items, prep: _Preparer, run: _Run) -> list:
+    "With on_error='skip': prepare every item first and take the unusable ones out of every phase; the prepared validation items."
+    prep.need([it for its in items.phases for it in its]); val_prep = prep.val(items.val)
+    keep = lambda its: [it for it in its if it.question_id not in prep.skipped]
+    items.train = keep(items.train)
+    for ph in items.plan: ph['items'] = keep(ph['items'])
+    if not items.train or not all(items.phases):
+        raise GazeDataError(f'{run.cfg.data_root}: no training item left after skipping {len(prep.skipped)} that could not be prepared')
+    return val_prep
+
+def _restore(ck: dict | None, f_theta: GazeLens, bb: Backbone, opt, sched, prep: _Preparer, run: _Run) -> dict:
+    "The training state: fresh, or that of `last.pt` (weights, optimizer, schedule, history) after checking it left out the same items."
+    if ck is None: return dict(epoch=0, best=-1.0, counter=0, history=[], steps=[])
+    if ck.get('fingerprint') is not None:  # the same items left out as in the run that wrote last.pt
+        check_resume({'skipped': ck['fingerprint'].get('skipped', [])}, {'skipped': sorted(prep.skipped)}, str(run.last), run.ways_out)
+    f_theta.load_state_dict(ck['state_dict']); load_lora_state_dict(bb.model, ck['lora_state_dict'])
+    opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
+    log.info('resumed from %s after epoch %d', run.last, ck['epoch'])
+    return dict(epoch=ck['epoch'], best=ck['early_stopping']['best'], counter=ck['early_stopping']['counter'],
+                history=ck['history'], steps=ck['steps'])
+
+def _optimizer_step(batch_of, positions: list, n_global: int, epoch: int, bb: Backbone, ctx, trained: list, opt, sched,
+                    run: _Run) -> float:
+    "One optimizer step over this rank's `positions` (micro-batches, gradients summed over ranks); its loss."
+    cfg = run.cfg
+    loss_sum = torch.zeros((), device=bb.device)
+    for m in range(0, len(positions), cfg.micro_batch):
+        pos = positions[m:m + cfg.micro_batch]
+        batch = batch_of(pos)
+        sps = [augment_scanpath(b.scanpath, item_generator(cfg.seed, epoch, p), cfg.gaze_noise_std, cfg.fixation_drop_prob)
+               for b, p in zip(batch, pos)]
+        logits = answer_logits(bb, batch, ctx, run.protocol, scanpaths=sps)
+        loss = answer_loss(logits, batch, cfg.label_smoothing) * len(batch) / n_global
+        loss.backward(); loss_sum += loss.detach()
+    if run.world > 1:
+        for p in trained:
+            if p.grad is None: p.grad = torch.zeros_like(p)
+            dist.all_reduce(p.grad)
+        dist.all_reduce(loss_sum)
+    torch.nn.utils.clip_grad_norm_(trained, cfg.grad_clip)
+    opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+    return float(loss_sum)
+
+def _train_epoch(epoch: int, items: _Items, prep: _Preparer, bb: Backbone, f_theta: GazeLens, ctx, trained: list, opt, sched,
+                 run: _Run) -> list:
+    "One epoch of optimizer steps in the epoch's seeded order; the steps' losses."
+    cfg, its = run.cfg, items.phases[epoch]
+    order = epoch_order(len(its), cfg.seed, epoch)
+    slices = step_slices(order, cfg.items_per_step, run.rank, run.world)
+    prep.need([its[order[p]] for st in slices for p in st])
+    bb.model.train(); f_theta.train()
+    what = ','.join(items.phase_tasks[epoch]) if epoch < items.n_first else 'all tasks'
+    bar = tqdm(slices, desc=f'epoch {epoch + 1}/{len(items.phases)} [{cfg.mode}, {cfg.protocol}, {what}]', disable=not run.show)
+    losses = []
+    for step, positions in enumerate(bar):
+        n_global = min(cfg.items_per_step, len(order) - step * cfg.items_per_step)
+        batch_of = lambda pos: prep.need([its[order[p]] for p in pos])
+        losses.append(_optimizer_step(batch_of, positions, n_global, epoch, bb, ctx, trained, opt, sched, run))
+        bar.set_postfix(loss=f'{losses[-1]:.3f}')
+    return losses
+
+def _save_epoch(epoch: int, val_acc: float, improved: bool, state: dict, bb: Backbone, f_theta: GazeLens, opt, sched,
+                prep: _Preparer, run: _Run):
+    "Write epoch_<n>.pt and last.pt (with optimizer, schedule, history, fingerprint) and, when improved, best_model.pt."
+    cfg = run.cfg
+    lora_sd = {k: v.detach().cpu() for k, v in get_lora_state_dict(bb.model).items()}
+    lora_cfg = {'rank': cfg.lora_rank, 'alpha': float(cfg.lora_alpha)}
+    extra = dict(epoch=epoch + 1, val_acc=val_acc, optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+                 early_stopping={'best': state['best'], 'counter': state['counter']},
+                 history=state['history'], steps=state['steps'], fingerprint=dict(run.fp, skipped=sorted(prep.skipped)))
+    save_gazeqwen_checkpoint(run.out / f'epoch_{epoch + 1}.pt', f_theta, lora_sd, lora_cfg, **extra)
+    save_gazeqwen_checkpoint(run.last, f_theta, lora_sd, lora_cfg, **extra)  # written atomically
+    if improved: save_gazeqwen_checkpoint(run.out / 'best_model.pt', f_theta, lora_sd, lora_cfg)
+
+def _end_epoch(epoch: int, losses: list, items: _Items, val_prep: list, state: dict, bb: Backbone, f_theta: GazeLens, ctx,
+               opt, sched, prep: _Preparer, run: _Run):
+    "Validate, record the epoch in the history, update early stopping, save the checkpoints."
+    bb.model.eval(); f_theta.eval()
+    val_acc = accuracy(bb, val_prep, ctx, run.protocol)
+    phase = 'curriculum' if epoch < items.n_first else 'all'
+    state['steps'].extend(losses)
+    state['history'].append(dict(epoch=epoch + 1, phase=phase, tasks=items.phase_tasks[epoch] or 'all', n_items=len(items.phases[epoch]),
+                                 val_acc=val_acc, train_loss=sum(losses) / max(len(losses), 1), seconds=time.time() - run.t_train))
+    improved = phase == 'all' and val_acc > state['best']  # best_model.pt: only a model trained on every task
+    state['best'], state['counter'] = (val_acc, 0) if improved else (state['best'], state['counter'] + 1)
+    state['epoch'] = epoch + 1
+    if run.rank == 0: _save_epoch(epoch, val_acc, improved, state, bb, f_theta, opt, sched, prep, run)
+    log.info('epoch %d: val_acc %.4f', epoch + 1, val_acc)
+
+def _write_log(result: dict, items: _Items, val_prep: list, prep: _Preparer, run: _Run) -> dict:
+    "train_log.json: provenance, item counts, skips and where the time went, with `result`'s own keys."
+    total = time.time() - run.t_start  # this process only; rest: loading, optimizer steps, validation
+    result = dict(provenance(run.cfg), n_train_items=len(items.train), n_curriculum_items=len(items.first),
+                  curriculum=items.plan_log(), n_empty_scanpath=items.n_empty, n_val_items=len(val_prep), **result,
+                  seconds=dict(total=round(total, 1), prepare=round(prep.seconds, 1), rest=round(total - prep.seconds, 1)))
+    if prep.skipped or run.bad_inputs: result.update(prep.skip_log())
+    if run.rank == 0: write_json(run.out / 'train_log.json', result)
     return result
+
+def train(cfg: TrainConfig  # run settings
+         ) -> dict:
+    "Train one run; returns the training log (also written to <out_dir>/train_log.json)."
+    run = _start_run(cfg)                       # threads, seed, run folder, fingerprint
+    ck = _resume_point(run)                     # last.pt of this same run, if any: checked before any work
+    bb = _rank_backbone(run)                    # the frozen backbone
+    items = _plan_items(run)                    # training items, curriculum phases, validation items
+    f_theta, ctx, lora_params = _attach_trainables(bb, run)   # LoRA, and f_theta hooked into the decoder
+    prep = _Preparer(bb, run)                   # frozen outputs, once per item
+    val_prep = _drop_unusable(items, prep, run) if cfg.on_error == 'skip' else None
+    trained = ([*f_theta.parameters()] if ctx else []) + lora_params
+    total_steps = sum(math.ceil(len(its) / cfg.items_per_step) for its in items.phases)  # one schedule over all phases
+    opt, sched = make_optimizer(f_theta if ctx else None, lora_params, cfg, total_steps)
+    state = _restore(ck, f_theta, bb, opt, sched, prep, run)
+    if val_prep is None: val_prep = prep.val(items.val)
+    if cfg.prepare_only:                        # every item of every phase, once; no training
+        prep.need([it for its in items.phases for it in its])
+        if ctx is not None: remove_gazelens_hooks(bb.model)
+        return _write_log(dict(prepare_only=True, n_prepared=len(prep.prepared) + len(val_prep)), items, val_prep, prep, run)
+    run.t_train = time.time()
+    for epoch in range(state['epoch'], len(items.phases)):
+        losses = _train_epoch(epoch, items, prep, bb, f_theta, ctx, trained, opt, sched, run)
+        _end_epoch(epoch, losses, items, val_prep, state, bb, f_theta, ctx, opt, sched, prep, run)
+    if ctx is not None: remove_gazelens_hooks(bb.model)
+    return _write_log(dict(history=state['history'], step_losses=state['steps'], best_val_acc=state['best'], world_size=run.world,
+                           f_theta_params=sum(p.numel() for p in f_theta.parameters()),
+                           lora_params=count_lora_params(bb.model)), items, val_prep, prep, run)
 
 # %% ../nbs/13_train.ipynb #c6814d8e
 def train_cli(argv: list | None = None  # arguments after `gazeqwen train`

@@ -2,15 +2,13 @@
 
 # %% ../nbs/19_demo.ipynb #0665fbca
 from __future__ import annotations
-import argparse, dataclasses, sys
+import dataclasses, sys
 from pathlib import Path
-import torch
-
-from .data import TASKS as TASK_REGISTRY, GazeItem, ScanpathLoader, normalise_options, answer_letter, parse_timestamp, ALERT_SUFFIX
-from .utils import repo_root
+from .utils import repo_root, CliParser, ConfigError
+# torch and the data module are imported inside the functions: `gazeqwen demo --help` stays light
 
 # %% auto #0
-__all__ = ['DEFAULT_CHECKPOINT', 'demo_item', 'DemoResult', 'answer', 'format_result', 'embedded_item', 'demo_cli']
+__all__ = ['DEFAULT_CHECKPOINT', 'demo_item', 'DemoResult', 'answer', 'format_result', 'embedded_item', 'demo_parser', 'demo_cli']
 
 # %% ../nbs/19_demo.ipynb #b969652e
 def demo_item(video,                 # video file
@@ -23,6 +21,8 @@ def demo_item(video,                 # video file
               clip_rule: str = 'overlap'  # 'midpoint' (reference) | 'overlap' (aligned)
              ) -> tuple[GazeItem, bool]:
     "(GazeItem, whether a ground truth was given) for one question."
+    from gazeqwen.data import (TASKS as TASK_REGISTRY, GazeItem, ScanpathLoader, normalise_options, answer_letter,
+                               parse_timestamp, ALERT_SUFFIX)
     if task not in TASK_REGISTRY: raise ValueError(f'unknown task {task!r}; use one of {list(TASK_REGISTRY)}')
     T, t = TASK_REGISTRY[task], parse_timestamp(time)
     if T.family == 'proactive':
@@ -64,20 +64,15 @@ def answer(item: GazeItem,             # from `demo_item` (or a dataset)
            note: str = ''
           ) -> DemoResult:
     "Answer one item; returns the probabilities over its options."
-    from gazeqwen.pipeline import get_protocol, load_backbone, prepare_items, answer_logits
-    from gazeqwen.checkpoint import load_gazeqwen_checkpoint
-    from gazeqwen.hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
+    import torch
+    from gazeqwen.pipeline import get_protocol, prepare_items, answer_logits
+    from gazeqwen.hooks import remove_gazelens_hooks
+    from gazeqwen.evaluate import load_answerer
     mode = mode or ('gazeqwen' if checkpoint else 'no_gaze')
     if mode not in ('gazeqwen', 'lora_only', 'no_gaze'): raise ValueError(f"mode must be gazeqwen, lora_only or no_gaze, not {mode!r}")
     if mode != 'no_gaze' and not checkpoint: raise ValueError(f'mode {mode!r} needs a checkpoint (best_model.pt)')
     proto = get_protocol(protocol)
-    bb = load_backbone(model_path, vjepa_checkpoint, device, getattr(torch, dtype) if dtype else None)
-    ctx = None
-    if mode != 'no_gaze':
-        ck = load_gazeqwen_checkpoint(checkpoint)
-        ck.apply_lora(bb.model, strict=True); bb.model.to(bb.device).eval()
-        if mode == 'gazeqwen':
-            ctx = GazeLensContext(ck.f_theta.to(bb.device).eval(), warn_on_skip=False); register_gazelens_hooks(bb.model, ctx)
+    bb, ctx = load_answerer(model_path, mode, checkpoint, vjepa_checkpoint, protocol, device, dtype)
     try:
         prep = prepare_items([item], bb, proto.max_frames_eval, cache_dir=None, progress=False)
         with torch.no_grad(): logits = answer_logits(bb, prep, ctx, proto)[0]      # (4,)
@@ -124,23 +119,31 @@ def embedded_item(protocol: str = 'aligned',  # 'aligned' | 'reference'
     if not items: raise ValueError(f'{data_root}: the test split has no item')
     return model_path, data_root, items[0]
 
-def demo_cli(argv: list | None = None  # arguments after `gazeqwen demo`
-            ) -> int:
-    "Command line of `demo`."
-    ap = argparse.ArgumentParser(prog='gazeqwen demo', description='Answer one question on one video with its fixations. '
-                                 'Without --video: the embedded default\'s first test item.')
+def demo_parser() -> CliParser:
+    "Argument parser of `gazeqwen demo`."
+    ap = CliParser(prog='gazeqwen demo', description='Answer one question on one video with its fixations. '
+                   'Without --video: the embedded default\'s first test item.')
     ap.add_argument('--model', help='Qwen2.5-VL folder (default: the embedded tiny model)')
     ap.add_argument('--checkpoint', help='best_model.pt (default with the embedded model: that of make reproduce, if any)')
     ap.add_argument('--vjepa-checkpoint', help='V-JEPA 2.1 ViT-B/16 384 checkpoint (real model)')
-    ap.add_argument('--video', help='video file'); ap.add_argument('--fixations', help='fixation CSV of the video')
-    ap.add_argument('--question'); ap.add_argument('--options', nargs='+', help='options, e.g. "A. box" "B. knife"')
+    ap.add_argument('--video', help='video file (default: the embedded default\'s first test item)')
+    ap.add_argument('--fixations', help='fixation CSV of the video')
+    ap.add_argument('--question', help='question text (with --video)')
+    ap.add_argument('--options', nargs='+', help='options, e.g. "A. box" "B. knife" (none: a proactive Yes/No question)')
     ap.add_argument('--time', help='question time: seconds, MM:SS or HH:MM:SS')
     ap.add_argument('--task', default='OI-E', help='task abbreviation (clip rule), default OI-E')
     ap.add_argument('--answer', help='ground truth, to show whether the prediction is right')
-    ap.add_argument('--protocol', default='aligned', choices=['aligned', 'reference'])
-    ap.add_argument('--preset', default='default', help="embedded-default preset without --video ('default' or 'smoke')")
-    ap.add_argument('--mode', choices=['gazeqwen', 'lora_only', 'no_gaze'])
-    ap.add_argument('--device', default='cpu'); ap.add_argument('--dtype', help='e.g. bfloat16')
+    ap.add_argument('--protocol', default='aligned', choices=['aligned', 'reference'], help='clip, gaze input and prompt timing (default aligned)')
+    ap.add_argument('--preset', default='default', choices=['default', 'smoke'], help='embedded-default preset without --video (default default)')
+    ap.add_argument('--mode', choices=['gazeqwen', 'lora_only', 'no_gaze'], help='which model answers (default: gazeqwen with a checkpoint, else no_gaze)')
+    ap.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda (default cpu)')
+    ap.add_argument('--dtype', help='model dtype, e.g. bfloat16 for the 7B on GPU (default: the saved one)')
+    return ap
+
+def demo_cli(argv: list | None = None  # arguments after `gazeqwen demo`
+            ) -> int:
+    "Command line of `demo`."
+    ap = demo_parser()
     a = ap.parse_args(argv)
     try:
         if a.video is None:
@@ -158,7 +161,7 @@ def demo_cli(argv: list | None = None  # arguments after `gazeqwen demo`
             item, gt = demo_item(a.video, a.fixations, a.question, a.options, a.time, a.task, a.answer,
                                  'midpoint' if a.protocol == 'reference' else 'overlap')
             r = answer(item, a.model, a.checkpoint, a.vjepa_checkpoint, a.protocol, a.mode, a.device, a.dtype, gt)
-    except (ValueError, FileNotFoundError, KeyError, ImportError) as e:
-        print(f'gazeqwen demo: {e}', file=sys.stderr); return 1
+    except (ConfigError, FileNotFoundError): raise  # the command line prints these in one line
+    except (ValueError, KeyError, ImportError) as e: raise ConfigError(f'gazeqwen demo: {e}') from e
     print(format_result(r))
     return 0

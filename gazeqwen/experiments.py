@@ -278,9 +278,10 @@ def reproduce(preset: str = 'default',       # preset of the run list
 def reproduce_cli(argv: list | None = None  # arguments after `gazeqwen reproduce`
                  ) -> int:
     "Command line of `reproduce`."
-    ap = argparse.ArgumentParser(prog='gazeqwen reproduce', description='Run every experiment of runs.yaml through '
+    from gazeqwen.utils import CliParser
+    ap = CliParser(prog='gazeqwen reproduce', description='Run every experiment of runs.yaml through '
                                  'papermill in dependency order (finished runs are skipped), then the audit and the report.')
-    ap.add_argument('--preset', default='default', help='default (README numbers), smoke (smallest, < 5 min) or colour (issue 5 probe settings)')
+    ap.add_argument('--preset', default='default', help='preset of the run list: default (README numbers), smoke (smallest, < 5 min) or colour (colour-probe settings)')
     ap.add_argument('--only', action='append', metavar='RUN', help='run RUN (and the unfinished runs it needs); repeatable')
     ap.add_argument('--force', action='store_true', help='redo the selected runs even when finished')
     ap.add_argument('--runs', default=None, help='run list (default: runs.yaml)')
@@ -290,8 +291,6 @@ def reproduce_cli(argv: list | None = None  # arguments after `gazeqwen reproduc
     a = ap.parse_args(argv)
     try:
         reproduce(a.preset, a.only, a.force, a.runs, a.dry_run, not a.quiet, a.log_output)
-    except ConfigError as e:
-        print(f'gazeqwen reproduce: {e}', file=sys.stderr); return 2
     except Exception as e:
         if type(e).__name__ != 'PapermillExecutionError': raise
         print(f'gazeqwen reproduce: a notebook failed:\n{e}', file=sys.stderr); return 1

@@ -244,71 +244,82 @@ def plot_example(preds: dict, protocol: str, data_root, path: Path, question_id:
 # %% ../nbs/17_report.ipynb #bbc94fe0
 def _pct(x): return '—' if x is None else f'{100 * x:.1f}'
 
+def _training_tables(results_dir: Path) -> dict:
+    "tables/training.md and tables/timing.md from the runs' train_log.json (and stage0_report.json copied beside them)."
+    logs, files = sorted(results_dir.glob('train_*/train_log.json')), {}
+    if not logs: return files
+    rows = ['| run | mode | protocol | train items (empty scanpath skipped) | first phase (curriculum) | epochs | best val acc (%) | f_theta params | LoRA params |',
+            '|---|---|---|---|---|---|---|---|---|']
+    for f in logs:
+        r = json.loads(f.read_text()); c = r['config']
+        phases = r.get('curriculum') or ([dict(tasks=c['curriculum_tasks'], n_items=r['n_curriculum_items'],
+                                               epochs=c['curriculum_epochs'])] if c.get('curriculum_epochs') else [])
+        first = '; then '.join(f"{', '.join(ph['tasks'])}: {ph['n_items']} items × {ph['epochs']} epochs" for ph in phases) or '—'
+        rows.append(f"| {f.parent.name} | {c['mode']} | {c['protocol']} | {r['n_train_items']} ({r['n_empty_scanpath']}) | "
+                    f"{first} | {len(r['history'])} | {_pct(r['best_val_acc'])} (n={r['n_val_items']}) | {r['f_theta_params']:,} | "
+                    f"{r['lora_params']:,} |")
+    files['tables/training.md'] = '\n'.join(rows)
+    tm = [f"| {f.parent.name} | {r['seconds']['prepare']:.0f} | {r['seconds']['rest']:.0f} | {r['seconds']['total']:.0f} |"
+          for f in sorted(results_dir.glob('cache_*/train_log.json')) + logs  # cache runs fill the cache first
+          if 'seconds' in (r := json.loads(f.read_text()))]
+    if tm: files['tables/timing.md'] = '\n'.join(
+        ['| run | preparing frozen outputs (s) | rest: loading, optimizer steps, validation (s) | total (s) |',
+         '|---|---|---|---|', *tm,
+         '\nWall clock of each process (the only numbers here that change from one run to the next). Preparation computes '
+         'the frozen outputs (decode, processor, vision tower, V-JEPA) of items not yet in the cache and reads the others; '
+         'the `cache_*` runs (`prepare_only`) compute them once per protocol, so the training runs after them read the cache.'])
+    s0 = Path(json.loads(logs[0].read_text())['config']['model_path']) / 'stage0_report.json'
+    if s0.is_file(): (results_dir / 'stage0_report.json').write_text(s0.read_text())
+    return files
+
+def _stage0_table(results_dir: Path) -> dict:
+    "tables/stage0.md from stage0_report.json, when present."
+    s0 = results_dir / 'stage0_report.json'
+    if not s0.is_file(): return {}
+    r = json.loads(s0.read_text()); parts = []
+    for key, what in (('vision_tower', 'Qwen vision tower'), ('vjepa_standin', 'V-JEPA stand-in')):
+        if key in r:  # token colour read-out of a pretrained tower (held-out clips)
+            v = r[key]
+            parts.append(f'| {what}: colour of the object at each token, held-out object tokens | '
+                         f"{_pct(v['token_colour_acc_before']['objects'])} | {_pct(v['token_colour_acc_after']['objects'])} | "
+                         f"{v['steps']} steps on {v['clips']} clips |")
+    if parts: parts = ['| encoder pretrained in stage 0 | before (%) | after (%) | training |', '|---|---|---|---|', *parts, '']
+    if 'val_before' in r:
+        rows = ['| held-out stage-0 questions | accuracy (%) | n |', '|---|---|---|',
+                f"| all, before stage 0 (random tiny model) | {_pct(r['val_before']['acc'])} | {r['val_before']['n']} |",
+                f"| all, after stage 0 | {_pct(r['val_after']['acc'])} | {r['val_after']['n']} |"]
+        rows += [f"| {k}, after | {_pct(v['acc'])} | {v['n']} |" for k, v in r.get('val_after_by_kind', {}).items()]
+        rows.append(f"\n{r['steps']} steps of {r['config']['batch_size']} questions; final training loss "
+                    f"{r['final_loss']:.3f} (chance: ln 4 = 1.386 for four options).")
+    else: rows = [f"Language model: {r.get('language_model', 'not trained in stage 0')}."]
+    return {'tables/stage0.md': '\n'.join(parts + rows) + ("\n\nRun times are in the JSON files, not here: "
+                                                           "these tables must regenerate identically.")}
+
+def _benchmark_table(results_dir: Path) -> dict:
+    "tables/benchmarks.md from benchmarks.json, when present."
+    b = results_dir / 'benchmarks.json'
+    if not b.is_file(): return {}
+    r = json.loads(b.read_text())
+    rows = ['| f_theta (latents × width) | f_theta / tiny LLM FLOPs | evaluation, ours / plain | aligned protocol, ours / plain | '
+            'training, ours / plain | injection overhead (gazeqwen vs lora_only forward) |', '|---|---|---|---|---|---|']
+    for name, c in r['f_theta_configs'].items():
+        f, e, t = c['f_theta'], c['evaluation'], c['training']
+        what = {'default': ' (the 7B sizes)', 'scaled': ' (the embedded preset)'}.get(name, '')
+        rows.append(f"| {name}{what}: {f['n_latents']} × {f['d_latent']} | {_pct(c['flops_tiny']['f_theta_over_llm'])}% | "
+                    f"{e['ratio_fast_over_plain']:.1f}× | {e['ratio_fast_aligned_over_plain']:.1f}× | {t['ratio_fast_over_plain']:.1f}× | "
+                    f"{_pct(c['injection_overhead']['aligned']['overhead'])}% |")
+    fl = r['flops_7B']
+    return {'tables/benchmarks.md': '\n'.join(rows) + (
+        f"\n\nRatios of interleaved runs in one process ({r['machine']['cpu_count']} cores, {r['machine']['torch_threads']} torch thread). "
+        f"On the 7B shapes ({fl['input']['T']} steps × {fl['input']['tokens_per_step']} tokens + {fl['input']['text_tokens']} text tokens) "
+        f"f_theta is {100 * fl['f_theta_over_llm']:.3f}% of the LLM's forward FLOPs.")}
+
 def run_tables(results_dir: Path | str  # results folder
               ) -> dict:
     "{relative path: markdown} for the training runs, stage 0 and the benchmark (each only when its JSON exists)."
-    results_dir, files = Path(results_dir), {}
-    logs = sorted(results_dir.glob('train_*/train_log.json'))
-    if logs:
-        rows = ['| run | mode | protocol | train items (empty scanpath skipped) | first phase (curriculum) | epochs | best val acc (%) | f_theta params | LoRA params |',
-                '|---|---|---|---|---|---|---|---|---|']
-        for f in logs:
-            r = json.loads(f.read_text()); c = r['config']
-            phases = r.get('curriculum') or ([dict(tasks=c['curriculum_tasks'], n_items=r['n_curriculum_items'],
-                                                   epochs=c['curriculum_epochs'])] if c.get('curriculum_epochs') else [])
-            first = '; then '.join(f"{', '.join(ph['tasks'])}: {ph['n_items']} items × {ph['epochs']} epochs" for ph in phases) or '—'
-            rows.append(f"| {f.parent.name} | {c['mode']} | {c['protocol']} | {r['n_train_items']} ({r['n_empty_scanpath']}) | "
-                        f"{first} | {len(r['history'])} | {_pct(r['best_val_acc'])} (n={r['n_val_items']}) | {r['f_theta_params']:,} | "
-                        f"{r['lora_params']:,} |")
-        files['tables/training.md'] = '\n'.join(rows)
-        tm = [f"| {f.parent.name} | {r['seconds']['prepare']:.0f} | {r['seconds']['rest']:.0f} | {r['seconds']['total']:.0f} |"
-              for f in sorted(results_dir.glob('cache_*/train_log.json')) + logs  # cache runs fill the cache first
-              if 'seconds' in (r := json.loads(f.read_text()))]
-        if tm: files['tables/timing.md'] = '\n'.join(
-            ['| run | preparing frozen outputs (s) | rest: loading, optimizer steps, validation (s) | total (s) |',
-             '|---|---|---|---|', *tm,
-             '\nWall clock of each process (the only numbers here that change from one run to the next). Preparation computes '
-             'the frozen outputs (decode, processor, vision tower, V-JEPA) of items not yet in the cache and reads the others; '
-             'the `cache_*` runs (`prepare_only`) compute them once per protocol, so the training runs after them read the cache.'])
-        s0 = Path(json.loads(logs[0].read_text())['config']['model_path']) / 'stage0_report.json'
-        if s0.is_file(): (results_dir / 'stage0_report.json').write_text(s0.read_text())
-    s0 = results_dir / 'stage0_report.json'
-    if s0.is_file():
-        r = json.loads(s0.read_text()); parts = []
-        for key, what in (('vision_tower', 'Qwen vision tower'), ('vjepa_standin', 'V-JEPA stand-in')):
-            if key in r:  # token colour read-out of a pretrained tower (held-out clips)
-                v = r[key]
-                parts.append(f'| {what}: colour of the object at each token, held-out object tokens | '
-                             f"{_pct(v['token_colour_acc_before']['objects'])} | {_pct(v['token_colour_acc_after']['objects'])} | "
-                             f"{v['steps']} steps on {v['clips']} clips |")
-        if parts: parts = ['| encoder pretrained in stage 0 | before (%) | after (%) | training |', '|---|---|---|---|', *parts, '']
-        if 'val_before' in r:
-            rows = ['| held-out stage-0 questions | accuracy (%) | n |', '|---|---|---|',
-                    f"| all, before stage 0 (random tiny model) | {_pct(r['val_before']['acc'])} | {r['val_before']['n']} |",
-                    f"| all, after stage 0 | {_pct(r['val_after']['acc'])} | {r['val_after']['n']} |"]
-            rows += [f"| {k}, after | {_pct(v['acc'])} | {v['n']} |" for k, v in r.get('val_after_by_kind', {}).items()]
-            rows.append(f"\n{r['steps']} steps of {r['config']['batch_size']} questions; final training loss "
-                        f"{r['final_loss']:.3f} (chance: ln 4 = 1.386 for four options).")
-        else: rows = [f"Language model: {r.get('language_model', 'not trained in stage 0')}."]
-        files['tables/stage0.md'] = '\n'.join(parts + rows) + ("\n\nRun times are in the JSON files, not here: "
-                                                               "these tables must regenerate identically.")
-    b = results_dir / 'benchmarks.json'
-    if b.is_file():
-        r = json.loads(b.read_text())
-        rows = ['| f_theta (latents × width) | f_theta / tiny LLM FLOPs | evaluation, ours / plain | aligned protocol, ours / plain | '
-                'training, ours / plain | injection overhead (gazeqwen vs lora_only forward) |', '|---|---|---|---|---|---|']
-        for name, c in r['f_theta_configs'].items():
-            f, e, t = c['f_theta'], c['evaluation'], c['training']
-            what = {'default': ' (the 7B sizes)', 'scaled': ' (the embedded preset)'}.get(name, '')
-            rows.append(f"| {name}{what}: {f['n_latents']} × {f['d_latent']} | {_pct(c['flops_tiny']['f_theta_over_llm'])}% | "
-                        f"{e['ratio_fast_over_plain']:.1f}× | {e['ratio_fast_aligned_over_plain']:.1f}× | {t['ratio_fast_over_plain']:.1f}× | "
-                        f"{_pct(c['injection_overhead']['aligned']['overhead'])}% |")
-        fl = r['flops_7B']
-        files['tables/benchmarks.md'] = '\n'.join(rows) + (
-            f"\n\nRatios of interleaved runs in one process ({r['machine']['cpu_count']} cores, {r['machine']['torch_threads']} torch thread). "
-            f"On the 7B shapes ({fl['input']['T']} steps × {fl['input']['tokens_per_step']} tokens + {fl['input']['text_tokens']} text tokens) "
-            f"f_theta is {100 * fl['f_theta_over_llm']:.3f}% of the LLM's forward FLOPs.")
-    return files
+    results_dir = Path(results_dir)
+    files = _training_tables(results_dir)  # first: it copies stage0_report.json that the stage-0 table reads
+    return {**files, **_stage0_table(results_dir), **_benchmark_table(results_dir)}
 
 # %% ../nbs/17_report.ipynb #615149d7
 def rewrite_readme(root: Path | None = None  # repository root (default: this one)

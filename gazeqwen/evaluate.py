@@ -119,7 +119,7 @@ def load_answerer(model_path,            # Qwen2.5-VL folder
     register_gazelens_hooks(bb.model, ctx)
     return bb, ctx
 
-# %% ../nbs/15_evaluate.ipynb #7c4eb196
+# %% ../nbs/15_evaluate.ipynb #b4597a80
 def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) -> dict:
     "One JSONL row: ids, answer, prediction, probabilities over A-D (0 for absent options), correctness."
     probs = torch.softmax(logits.float(), -1)                       # -inf -> 0
@@ -277,7 +277,7 @@ def merge_shards(paths: list,  # shard JSONL files
     if skips: append_jsonl(skipped_path(out), skips)   # the shards' row-less records, merged the same way
     return out
 
-# %% ../nbs/15_evaluate.ipynb #6fe6e41c
+# %% ../nbs/15_evaluate.ipynb #2f031342
 def evaluate_cli(argv: list | None = None  # arguments after `gazeqwen evaluate`
                 ) -> int:
     "Entry point of `gazeqwen evaluate`."

@@ -582,15 +582,16 @@ def _order_possible(gt, seq, f_end):
         f = f + 1 + hits[0]
     return True
 
-def _candidates(cfg, gt, rng) -> dict:
-    "Every valid question of every task in one video: task -> list of candidate dicts (answer, distractor triples, times)."
+def _combos(pool: list) -> list:
+    "Every 3-subset of `pool`, as lists."
+    return [list(c) for c in itertools.combinations(pool, 3)]
+
+def _past_candidates(gt, rng, out: dict):
+    "OTP, NFI and GSM candidates (past tasks asked in a gap after fixation k), appended to `out`."
     fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
-    K, nm = len(objs), [o['name'] for o in objs]
-    seq = [f['object'] for f in fx]
+    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
     pick = lambda xs: xs[int(rng.integers(len(xs)))]
-    combos = lambda pool: [list(c) for c in itertools.combinations(pool, 3)]
-    out = {t: [] for t in TASKS}
-    label = lambda i: f"{objs[i]['colour']} {nm[i]}"
+    combos = _combos
     for k in range(len(fx)):
         gaps = _gap_times(gt, k)
         # OTP: X = object of fixation k-1, answer = object of fixation k; asked after fixation k (+0..2 fixations)
@@ -620,6 +621,13 @@ def _candidates(cfg, gt, rng) -> dict:
             if len(perms) >= 3:
                 out['GSM'].append(dict(t=t, key=k, answer=tuple(nm[i] for i in s3),
                                        triples=[[tuple(nm[i] for i in p) for p in c] for c in itertools.combinations(perms, 3)]))
+
+def _sr_candidates(cfg, gt, rng, out: dict):
+    "SR candidates, appended to `out`."
+    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
+    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]
+    combos = _combos
     # SR: X fixated once so far; the answer is (not) visible during that fixation, distractors the opposite;
     # vision alone must not rule out any option (each option has a fixation-long window with X that fits it)
     L = math.ceil(cfg.fix_dur_s[0] * gt['fps'] - 1e-9) + 1
@@ -638,6 +646,13 @@ def _candidates(cfg, gt, rng) -> dict:
                 a = pick(sorted({g[0] for g in good}))
                 out['SR'].append(dict(t=t, key=j, X=X, answer=nm[a], triples=[[nm[i] for i in c] for g, c in good if g == a]))
                 if sum(c['key'] == j for c in out['SR']) == cfg.sr_times_per_fixation: break
+
+def _present_candidates(gt, rng, out: dict):
+    "FAP, OAR, OI-H and OI-E candidates (asked while fixation k is still going on), appended to `out`."
+    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
+    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]
+    combos = _combos
     # present tasks: asked while fixation k is still going on
     absent = [n for n in NAMES if n not in nm]
     for k, f in enumerate(fx):
@@ -655,6 +670,13 @@ def _candidates(cfg, gt, rng) -> dict:
                                    triples=[[objs[i]['colour'] for i in c] for c in combos(pool)]))
             out['OI-H'].append(dict(t=t, key=k, answer=nm[X], triples=[[nm[i] for i in c] for c in combos(pool)]))
         out['OI-E'].append(dict(t=t, key=k, answer=nm[X], triples=combos(absent)))
+
+def _alert_candidates(gt, rng, out: dict):
+    "GTA and OAA candidates (proactive alerts), appended to `out`."
+    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
+    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]
+    label = lambda i: f"{objs[i]['colour']} {nm[i]}"
     # GTA: alert when the wearer looks at X: yes during fixations on X, no during others while X is in view
     for X in range(K):
         ks = [k for k in range(len(fx)) if seq[k] == X]
@@ -684,6 +706,14 @@ def _candidates(cfg, gt, rng) -> dict:
             pts = [(t, 1, None) for t in sorted(rng.choice(yes, m, replace=False).tolist())]
             pts += [(t, 0, None) for t in sorted(rng.choice(no, m, replace=False).tolist())]
             out['OAA'].append(dict(t=q, key=None, X=X, label=label(X), points=sorted(pts)))
+
+def _candidates(cfg, gt, rng) -> dict:
+    "Every valid question of every task in one video: task -> list of candidate dicts (answer, distractor triples, times)."
+    out = {t: [] for t in TASKS}
+    _past_candidates(gt, rng, out)       # the random draws in the order the tasks have always been drawn
+    _sr_candidates(cfg, gt, rng, out)
+    _present_candidates(gt, rng, out)
+    _alert_candidates(gt, rng, out)
     return out
 
 _CRANK = {c: i for i, c in enumerate(COLOURS)}

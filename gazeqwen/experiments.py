@@ -2,16 +2,16 @@
 
 # %% ../nbs/18_experiments.ipynb #2c9715bc
 from __future__ import annotations
-import argparse, copy, dataclasses, datetime, hashlib, json, logging, os, shutil, sys, textwrap, time
+import argparse, copy, dataclasses, datetime, hashlib, json, logging, os, shutil, subprocess, sys, textwrap, time
 from pathlib import Path
 
-from .utils import ConfigError, from_dict, provenance, repo_root, write_json
+from .utils import ConfigError, from_dict, numerics_env, numerics_state, provenance, repo_root, write_json
 
 # %% auto #0
 __all__ = ['LITERALS', 'IPYTHON_NAMES', 'NOTEBOOKS', 'RUN_KEYS', 'PRESET_KEYS', 'PARAMS_MARK', 'names_before',
            'collect_parameters', 'notebook_config', 'Run', 'Preset', 'parse_runs', 'load_runs', 'run_order', 'fill',
            'resolve', 'notebook_path', 'params_hash', 'tagged_copy', 'read_state', 'decide', 'execute_run',
-           'prepare_preset', 'reproduce', 'reproduce_cli', 'toy_repo']
+           'rerun_under_numerics', 'numerics_line', 'prepare_preset', 'reproduce', 'reproduce_cli', 'toy_repo']
 
 # %% ../nbs/18_experiments.ipynb #37465c1c
 LITERALS = (str, int, float, bool, type(None), list, tuple, dict)
@@ -166,8 +166,9 @@ def notebook_path(notebook: str, root: Path | None = None) -> Path:
     return Path(root or repo_root()) / 'nbs' / 'experiments' / f'{notebook}.ipynb'
 
 def params_hash(params: dict, nb_file: Path) -> str:
-    "sha1 of the resolved parameters and the notebook's bytes."
+    "sha1 of the resolved parameters, the notebook's bytes and the numeric path it runs under (pinned or native)."
     h = hashlib.sha1(json.dumps(params, sort_keys=True).encode()); h.update(Path(nb_file).read_bytes())
+    h.update(os.environ.get('GAZEQWEN_NUMERICS', 'native').encode())  # a run made natively is redone when pinned
     return h.hexdigest()[:16]
 
 # %% ../nbs/18_experiments.ipynb #9b06bad0
@@ -224,6 +225,20 @@ def execute_run(run: Run, params: dict, preset: Preset, work: Path, results: Pat
     write_json(work / 'state' / f'{run.name}.json', st)
     return st
 
+# %% ../nbs/18_experiments.ipynb #c534d564
+_MAIN = 'import sys; from gazeqwen.cli import main; sys.exit(main(sys.argv[1:]))'
+
+def rerun_under_numerics(argv: list,  # the gazeqwen command line, subcommand first
+                         mode: str    # 'pinned' or 'native' (see `gazeqwen.utils.numerics_env`)
+                        ) -> int:
+    "Run `gazeqwen ARGV` in a child process under numeric path `mode`; returns its exit status."
+    return subprocess.run([sys.executable, '-c', _MAIN, *argv], env=numerics_env(mode)).returncode
+
+def numerics_line() -> str:
+    "One line saying which numeric path this process runs under."
+    s = numerics_state()
+    return f"numerics: {s['mode']} (PyTorch {s['torch_cpu_capability']} kernels, {s['torch_threads']} threads)"
+
 # %% ../nbs/18_experiments.ipynb #d03a3e0c
 def _rel(p, root: Path) -> str:
     p = Path(p).resolve()
@@ -260,6 +275,7 @@ def reproduce(preset: str = 'default',       # preset of the run list
         results=P.results, work=P.work, model_path='<embedded>', data_root='<embedded>', label=P.label or '')
     work, results = root / P.work, root / P.results
     out, t_all = [], time.time()
+    print(numerics_line(), flush=True)
     for i, name in enumerate(order, 1):
         r = runs[name]
         params = resolve(r, P, ctx)
@@ -287,7 +303,11 @@ def reproduce_cli(argv: list | None = None  # arguments after `gazeqwen reproduc
     ap.add_argument('--dry-run', action='store_true', help='print the plan only')
     ap.add_argument('--quiet', action='store_true', help='no per-cell progress bar')
     ap.add_argument('--log-output', action='store_true', help="stream the notebooks' output")
+    ap.add_argument('--numerics', choices=['pinned', 'native'], default='pinned',
+                    help="pinned (default): one numeric path on every x86-64 CPU with AVX2, so results are bit-identical "
+                         "across machines; native: this CPU's fastest kernels")
     a = ap.parse_args(argv)
+    if os.environ.get('GAZEQWEN_NUMERICS') != a.numerics: return rerun_under_numerics(['reproduce', *(argv or [])], a.numerics)
     try:
         reproduce(a.preset, a.only, a.force, a.runs, a.dry_run, not a.quiet, a.log_output)
     except ConfigError as e:

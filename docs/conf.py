@@ -24,6 +24,7 @@ source_suffix = {'.ipynb': 'myst-nb', '.md': 'myst-nb'}
 nb_execution_mode = 'off'          # render the stored outputs; never execute while building
 nb_merge_streams = True
 nb_output_stderr = 'remove'
+nb_render_markdown_format = 'myst'  # Markdown outputs (the report's tables) as MyST, so tables render
 myst_enable_extensions = ['dollarmath', 'amsmath', 'colon_fence']
 myst_heading_anchors = 3
 suppress_warnings = ['myst.header', 'misc.highlighting_failure', 'mystnb.unknown_mime_type']

@@ -19,7 +19,7 @@ def test_parameters_cell_tagged_and_kept_by_nbdev_clean(path, tmp_path):
     copy = tmp_path / path.name; shutil.copy(path, copy)
     subprocess.run([str(Path(sys.executable).parent / 'nbdev_clean'), '--fname', str(copy)], cwd=ROOT, check=True)
     kept = params_cells(json.loads(copy.read_text()))
-    assert len(kept) == 1, f"nbdev_clean dropped the parameters tag of {path.name}: allowed_cell_metadata_keys = tags'
+    assert len(kept) == 1, f"nbdev_clean dropped the parameters tag of {path.name}: allowed_cell_metadata_keys = tags"
 
 
 def test_tagged_copy_keeps_a_single_tag(tmp_path):

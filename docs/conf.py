@@ -27,6 +27,7 @@ nb_output_stderr = 'remove'
 nb_render_markdown_format = 'myst'  # Markdown outputs (the report's tables) as MyST, so tables render
 myst_enable_extensions = ['dollarmath', 'amsmath', 'colon_fence']
 myst_heading_anchors = 3
+myst_dmath_double_inline = True  # $$...$$ inside a paragraph, as Jupyter renders it
 suppress_warnings = ['myst.header', 'misc.highlighting_failure', 'mystnb.unknown_mime_type']
 
 html_theme = 'sphinx_book_theme'

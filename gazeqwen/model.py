@@ -33,7 +33,7 @@ def coord_pe(xy: torch.Tensor,  # (..., 2) normalised (x, y) in [0, 1], top-left
     code = torch.where(k % 2 == 0, torch.sin(e), torch.cos(e))  # (..., 2, h)
     return code.flatten(-2)  # (..., 2*h) = [code(x), code(y)]
 
-# %% ../nbs/01_model.ipynb #c0601fe5
+# %% ../nbs/01_model.ipynb #041af279
 def _check_scanpath(scanpath) -> torch.Tensor:
     "A float `(N, 4)` scanpath tensor, or a clear error."
     sp = torch.as_tensor(scanpath)
@@ -83,7 +83,7 @@ def gaze_code(scanpath,     # (N, 4) rows [x, y, midpoint_time, duration]
     total = a.sum(-1, keepdim=True)  # (..., 1)
     return (a @ pe) / total.clamp(min=torch.finfo(a.dtype).tiny) * (total > 0)  # (..., d_latent)
 
-# %% ../nbs/01_model.ipynb #e622c4b1
+# %% ../nbs/01_model.ipynb #db2949ce
 def token_centres(llm_H: int,  # token rows
                   llm_W: int,  # token columns
                   device=None
@@ -133,7 +133,7 @@ def perceiver_read(X: torch.Tensor,  # (B, HW, d_latent) projected features
     out = torch.softmax(X @ L.transpose(-1, -2) / scale, -1) @ L  # (B, HW, d)
     return (out, torch.stack(attn, 1)) if return_attn else out  # attention: (B, n_blocks, n_latents, HW + n_latents)
 
-# %% ../nbs/01_model.ipynb #ff644103
+# %% ../nbs/01_model.ipynb #0abc661a
 GAZE_INPUTS = ('coord_pe', 'heatmap')
 
 class GazeLens(nn.Module):
@@ -285,7 +285,7 @@ class GazeLens(nn.Module):
                              f"got shape {tuple(times.shape)}")
         return features, times, False
 
-# %% ../nbs/01_model.ipynb #a7b00c01
+# %% ../nbs/01_model.ipynb #a73a7cc3
 _LEGACY_DEPTH = {'q_projs': 3, 'k_projs': 3, 'g_projs': 3, 'v_projs': 3, 'block_norms': 3, 'ff_blocks': 4}
 
 def legacy_key_name(key: str  # a key relative to the GazeLens module

@@ -17,7 +17,7 @@ first error. Outputs are made deterministic before they are stored or compared:
 The check compares, cell by cell, every executed cell's stdout, its `text/*` results (plain text, HTML, Markdown)
 and the name of any error. Text must match exactly, except that a decimal number may differ by one unit in its last
 printed digit (a float rounded on the other side of a boundary on another CPU); so a hand-edited printed number fails.
-A notebook with no stored output at all has not been stored yet: it is only tested, and counted in the summary
+A notebook with code cells but no stored output at all has not been stored yet: it is only tested, and counted in the summary
 (`--strict` fails on it). Cells that were skipped (slow, gpu) keep their stored outputs and are not compared.
 """
 from __future__ import annotations
@@ -171,7 +171,8 @@ def run_notebook(path: Path, flags: set, check: bool) -> dict:
     path = Path(path).resolve()
     raw = json.loads(path.read_text())
     nb = read_nb(path)
-    stored = any(c.get('outputs') for c in raw['cells'] if c['cell_type'] == 'code')
+    code = [c for c in raw['cells'] if c['cell_type'] == 'code']
+    stored = any(c.get('outputs') for c in code) or not code  # no code cell: nothing to store
     sys.path.insert(0, str(ROOT))
     shell = CaptureShell(path, mpl_format='png')
     res = {'path': str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path), 'ok': True, 'stored': stored, 'ran': 0, 'skipped': 0, 'diffs': []}

@@ -337,7 +337,7 @@ def overall_from_tasks(ns,    # questions per task
     return dict(micro=float((ns * accs).sum() / ns.sum()), macro=float(accs.mean()), n=int(ns.sum()))
 
 # %% ../nbs/14_stats.ipynb #4070e593
-PAPER_TABLE = {  # REFERENCE 8, quoted: task: (no_gaze %, GazeQwen %, reported Δ, reported p)
+PAPER_TABLE = {  # the paper's table, quoted: task: (no_gaze %, GazeQwen %, reported Δ, reported p)
     'OTP': (37.3, 64.4, 27.1, '0.002'), 'NFI': (36.9, 70.2, 33.3, '<0.001'), 'FAP': (33.1, 45.9, 12.8, '0.005'),
     'OAR': (51.2, 81.3, 30.1, '<0.001'), 'OI-E': (54.8, 62.2, 7.4, '0.038'), 'OI-H': (50.0, 76.2, 26.2, '<0.001'),
     'GTA': (65.6, 63.6, -1.9, '0.729'), 'OAA': (51.4, 74.3, 22.9, '<0.001'), 'Overall': (50.4, 70.3, 20.0, '<0.001')}

@@ -454,7 +454,7 @@ class GazeLensDataset:
         for it in self.items: c[it.task] += 1
         return {t: n for t, n in c.items() if n}
 
-# %% ../nbs/06_data.ipynb #7b02f11c
+# %% ../nbs/06_data.ipynb #aab8b3bd
 def collate(items: Sequence[GazeItem]  # items of one batch
            ) -> dict:
     "A batch dict: lists of per-item fields plus stacked clips, answers and padded scanpaths."

@@ -16,12 +16,14 @@ from .train import load_split_items
 log = logging.getLogger('gazeqwen.evaluate')
 
 # %% auto #0
-__all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'OVERLAY_SENTENCE', 'EvalConfig', 'shuffled_scanpaths', 'gaze_text',
-           'prediction_row', 'evaluate', 'merge_shards', 'evaluate_cli']
+__all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'PROMPTS', 'OVERLAY_SENTENCE', 'SG_LETTER_LINE', 'SG_PROACTIVE', 'EvalConfig',
+           'shuffled_scanpaths', 'gaze_text', 'streamgaze_prompt', 'prediction_row', 'evaluate', 'merge_shards',
+           'evaluate_cli']
 
 # %% ../nbs/15_evaluate.ipynb #55f40020
 MODES = ('no_gaze', 'lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt')
 NEEDS_CHECKPOINT = ('lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze')
+PROMPTS = ('default', 'streamgaze')  # question wording: the reference's, or StreamGaze's own (see below)
 OVERLAY_SENTENCE = ('In this video, the green dot marks where the user is looking and the red circle marks the '
                     "user's field of view.")
 
@@ -50,9 +52,11 @@ class EvalConfig:
     attn_implementation: str = 'sdpa'
     num_threads: int | None = None
     progress: bool = True
+    prompt: str = 'default'              # 'default' | 'streamgaze' (the benchmark's own wording; see PROMPTS)
 
     def __post_init__(self):
         if self.mode not in MODES: raise ValueError(f'unknown mode {self.mode!r}; use one of {list(MODES)}')
+        if self.prompt not in PROMPTS: raise ValueError(f'unknown prompt {self.prompt!r}; use one of {list(PROMPTS)}')
         get_protocol(self.protocol)
         if self.mode in NEEDS_CHECKPOINT and not self.checkpoint:
             raise ValueError(f'mode {self.mode!r} needs checkpoint= (a best_model.pt from gazeqwen train)')
@@ -91,8 +95,29 @@ def gaze_text(item: GazeItem  # an item with its clipped scanpath
     return 'Gaze fixations (x, y from the top left; seconds from the clip start): ' + '; '.join(parts) + '.'
 
 # %% ../nbs/15_evaluate.ipynb #221df5f9
+SG_LETTER_LINE = 'Answer the question with only the letter (A, B, C, or D) of the correct option.'
+SG_PROACTIVE = ('You are monitoring a video stream. Based on what you have seen so far in the video, answer the following question.\n'
+                '<video>\n\nQuestion: {}\n\nIf you have already seen the requested object/event, answer "Yes".\n'
+                'If you have not seen it yet, answer "No".\n\nAnswer only with "Yes" or "No".\n'
+                'Do not include any additional text or explanation in your response.\n')
+
+def streamgaze_prompt(item: GazeItem,      # a dataset item
+                      preamble: str | None = None  # a mode's sentence before the question (gaze prompt modes)
+                     ) -> tuple[str, bool]:
+    "(user text in StreamGaze's wording, asked as a Yes/No question)."
+    from gazeqwen.data import ALERT_SUFFIX
+    head = f'{preamble}\n\n' if preamble else ''
+    if item.family == 'proactive':
+        q = item.question[:-len(ALERT_SUFFIX)] if item.question.endswith(ALERT_SUFFIX) else item.question
+        return head + SG_PROACTIVE.format(q), True
+    opts = '\n'.join(item.options)
+    if len(item.options) == 4:
+        return head + f'\nQuestion: {item.question}\nOptions:\n{opts}\n{SG_LETTER_LINE}\n\nThe best option is:', False
+    return head + f'Question: {item.question}\nOptions:\n{opts}\n\nThe best option is:', False
+
+# %% ../nbs/15_evaluate.ipynb #28d140dd
 def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) -> dict:
-    "One JSONL row: ids, answer, prediction, probabilities over A-D (0 for absent options), correctness."
+    "One JSONL row: ids, answer, prediction, probabilities over A-D or more (0 for absent options), correctness."
     probs = torch.softmax(logits.float(), -1)                       # -inf -> 0
     pred = int(torch.argmax(probs))
     return dict(question_id=p.question_id, task=p.task, video=p.video, answer=LETTERS[p.answer_index],
@@ -144,13 +169,16 @@ def evaluate(cfg: EvalConfig  # run settings
         ov = _overlay_videos(items, cfg); video_for = lambda it: ov[str(it.video)]
         preamble_for = lambda it: OVERLAY_SENTENCE
     elif cfg.mode == 'gaze_text_prompt': preamble_for = gaze_text
+    prompt_for = None
+    if cfg.prompt == 'streamgaze':
+        prompt_for = lambda it: streamgaze_prompt(it, preamble_for(it) if preamble_for else None)
     cache = cfg.cache_dir or str(out.parent / 'cache')
     write_json(meta, dict(provenance(cfg), n_items=len(idx), n_batches=len(batches)))
     try:
         for b in tqdm(todo, desc=f'evaluate [{cfg.mode}, {cfg.protocol}]', disable=not cfg.progress):
             its = [items[i] for i in b]
             prep = prepare_items(its, bb, protocol.max_frames_eval, cache, video_for=video_for,
-                                 preamble_for=preamble_for, progress=False)
+                                 preamble_for=preamble_for, progress=False, prompt_for=prompt_for)
             with torch.no_grad():
                 logits = answer_logits(bb, prep, ctx, protocol, scanpaths=[shuffled[i] for i in b] if shuffled else None)
             append_jsonl(out, [prediction_row(p, l, cfg.mode, cfg.protocol) for p, l in zip(prep, logits)

@@ -115,7 +115,7 @@ def streamgaze_prompt(item: GazeItem,      # a dataset item
         return head + f'\nQuestion: {item.question}\nOptions:\n{opts}\n{SG_LETTER_LINE}\n\nThe best option is:', False
     return head + f'Question: {item.question}\nOptions:\n{opts}\n\nThe best option is:', False
 
-# %% ../nbs/15_evaluate.ipynb #28d140dd
+# %% ../nbs/15_evaluate.ipynb #9948cf95
 def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) -> dict:
     "One JSONL row: ids, answer, prediction, probabilities over A-D or more (0 for absent options), correctness."
     probs = torch.softmax(logits.float(), -1)                       # -inf -> 0

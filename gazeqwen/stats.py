@@ -18,7 +18,7 @@ __all__ = ['TASKS', 'LETTERS', 'PRED_KEYS', 'OVERALL', 'MACRO', 'PAPER_TABLE', '
 
 # %% ../nbs/14_stats.ipynb #048bcd3e
 TASKS = ('OTP', 'NFI', 'GSM', 'SR', 'FAP', 'OAR', 'OI-E', 'OI-H', 'GTA', 'OAA')  # StreamGaze task order
-LETTERS = ('A', 'B', 'C', 'D')
+LETTERS = ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H')
 PRED_KEYS = ('question_id', 'task', 'video', 'answer', 'prediction', 'probs', 'correct', 'mode')
 OVERALL, MACRO = 'Overall (micro)', 'Overall (macro)'  # row labels of the summary rows
 
@@ -46,8 +46,10 @@ def check_row(row,                # one parsed prediction
     for k in ('answer', 'prediction'):
         if r[k] not in LETTERS: raise StatsError(f'{where}: {k} must be one of {LETTERS}, got {r[k]!r}')
     p = r['probs']
-    if not (isinstance(p, (list, tuple, np.ndarray)) and len(p) == 4 and all(_is_num(v) for v in p)):
-        raise StatsError(f'{where}: probs must be four numbers, got {p!r}')
+    if not (isinstance(p, (list, tuple, np.ndarray)) and 4 <= len(p) <= len(LETTERS) and all(_is_num(v) for v in p)):
+        raise StatsError(f'{where}: probs must be 4 to {len(LETTERS)} numbers, got {p!r}')
+    for k in ('answer', 'prediction'):
+        if LETTERS.index(r[k]) >= len(p): raise StatsError(f'{where}: {k} {r[k]!r} has no probability among the {len(p)} probs')
     p = [float(v) for v in p]
     if not all(math.isfinite(v) and -1e-6 <= v <= 1 + 1e-6 for v in p) or abs(sum(p) - 1) > 1e-3:
         raise StatsError(f'{where}: probs must be finite, in [0, 1] and sum to 1 (±1e-3), got {p}')

@@ -212,7 +212,8 @@ def load_split_items(cfg_data_root: str, split: str, protocol: Protocol, tasks=N
     qa = sorted((root / 'qa').glob('*.json'))
     if not qa: raise FileNotFoundError(f'{root / "qa"}: no QA JSON files')
     ds = GazeLensDataset(qa, root / 'videos', root / 'fixations', split=split, split_file=root / 'split.json',
-                         clip_rule=protocol.clip_rule, on_error=on_error, check_videos=False)
+                         clip_rule=protocol.clip_rule, on_error=on_error, check_videos=False,
+                         proactive_window=protocol.proactive_window)
     if skipped is not None: skipped.extend(ds.skipped)
     items = cap_per_task([it for it in ds.items if tasks is None or it.task in tasks], max_per_task, seed)
     items = items[:max_items] if max_items else items

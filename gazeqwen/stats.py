@@ -376,7 +376,7 @@ def macro_completions(overall: float,   # reported overall, percent
     hit = np.abs(tot / T - overall) <= half
     return [tuple(int(g[i]) for g in grids) for i in zip(*np.nonzero(hit))]
 
-# %% ../nbs/14_stats.ipynb #a9a38d42
+# %% ../nbs/14_stats.ipynb #c8beb4bd
 def _discordant_lists(bs, cs):
     bs, cs = [int(b) for b in bs], [int(c) for c in cs]
     if len(bs) != len(cs) or not bs: raise StatsError(f'need one (b, c) per seed, got b={bs}, c={cs}')
@@ -422,7 +422,7 @@ def cmh_matched(bs,                       # per seed: A right, B wrong
     stat = max(abs(B - C) - (1 if correction else 0), 0) ** 2 / (B + C)
     return float(stat), float(chi2.sf(stat, 1))
 
-# %% ../nbs/14_stats.ipynb #4e5f89ee
+# %% ../nbs/14_stats.ipynb #0606a315
 def matched_pair_tables(b: int,    # A right, B wrong
                         c: int,    # A wrong, B right
                         n11: int,  # both right

@@ -356,7 +356,7 @@ def toy_repo(root: Path  # an empty folder
         '''))
     return root
 
-# %% ../nbs/18_experiments.ipynb #7a5b6407
+# %% ../nbs/18_experiments.ipynb #928fb159
 def draw_config(preset: str,  # embedded-default preset (`gazeqwen.stage0.PRESETS`)
                 seed: int     # master seed of the synthetic benchmark
                ):

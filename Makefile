@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 
-.PHONY: venv test sync-check nbtest pytest export clean-nbs readme reproduce smoke
+.PHONY: venv test sync-check nbtest pytest export clean-nbs readme reproduce reproduce-full smoke
 
 $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ export: $(STAMP)
 
 reproduce: $(STAMP)
 	$(BIN)/gazeqwen reproduce
+
+## the default preset's runs (reused when finished) + training seeds 1 and 2 + the confirmation draw; rewrites README
+reproduce-full: $(STAMP)
+	$(BIN)/gazeqwen reproduce --preset full
 
 smoke: $(STAMP)
 	$(BIN)/gazeqwen reproduce --preset smoke

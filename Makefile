@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 
-.PHONY: help venv test sync-check nbtest pytest export clean-nbs readme reproduce smoke nbs docs screenshots lab
+.PHONY: help venv test sync-check nbtest pytest export clean-nbs readme reproduce reproduce-full smoke nbs docs screenshots lab
 
 $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ lab: $(STAMP)
 ## run every experiment of runs.yaml (GPU, 7B)
 reproduce: $(STAMP)
 	$(BIN)/gazeqwen reproduce
+
+## the default preset's runs (reused when finished) + training seeds 1 and 2 + the confirmation draw; rewrites README
+reproduce-full: $(STAMP)
+	$(BIN)/gazeqwen reproduce --preset full
 
 ## the smoke preset of runs.yaml on the tiny model (CPU)
 smoke: $(STAMP)

@@ -14,7 +14,8 @@ __all__ = ['TASKS', 'LETTERS', 'PRED_KEYS', 'OVERALL', 'MACRO', 'PAPER_TABLE', '
            'as_predictions', 'read_predictions', 'load_predictions', 'accuracy_table', 'mcnemar_p', 'mcnemar_p_exact',
            'holm', 'bootstrap_deltas', 'percentile_ci', 'align', 'paired', 'fmt_p', 'table_markdown',
            'accuracy_markdown', 'counts_for', 'infer_n', 'discordant_splits', 'mcnemar_p_range', 'overall_from_tasks',
-           'reported_p_interval', 'audit_task', 'macro_completions']
+           'reported_p_interval', 'audit_task', 'macro_completions', 'stratified_null', 'stratified_exact_p_exact',
+           'stratified_exact_p', 'cmh_matched', 'matched_pair_tables']
 
 # %% ../nbs/14_stats.ipynb #048bcd3e
 TASKS = ('OTP', 'NFI', 'GSM', 'SR', 'FAP', 'OAR', 'OI-E', 'OI-H', 'GTA', 'OAA')  # StreamGaze task order
@@ -376,3 +377,60 @@ def macro_completions(overall: float,   # reported overall, percent
     tot = s + sum(100 * g / n for g, n in zip(grids, unknown_ns))
     hit = np.abs(tot / T - overall) <= half
     return [tuple(int(g[i]) for g in grids) for i in zip(*np.nonzero(hit))]
+
+# %% ../nbs/14_stats.ipynb #c8beb4bd
+def _discordant_lists(bs, cs):
+    bs, cs = [int(b) for b in bs], [int(c) for c in cs]
+    if len(bs) != len(cs) or not bs: raise StatsError(f'need one (b, c) per seed, got b={bs}, c={cs}')
+    bad = [(b, c) for b, c in zip(bs, cs) if b < 0 or c < 0]
+    if bad: raise StatsError(f'discordant counts must be >= 0, got {bad}')
+    return bs, cs
+
+def stratified_null(ns  # discordant total b_s + c_s of each seed
+                   ) -> list[int]:
+    "Null counts of B = Σ b_s: the convolution of the seeds' Binomial(n_s, 1/2) counts (divide by 2^Σn_s)."
+    dist = [1]
+    for n in ns:
+        row = [math.comb(int(n), k) for k in range(int(n) + 1)]
+        dist = [sum(dist[i] * row[k - i] for i in range(max(0, k - len(row) + 1), min(k, len(dist) - 1) + 1))
+                for k in range(len(dist) + len(row) - 1)]
+    return dist
+
+def stratified_exact_p_exact(bs,  # per seed: A right, B wrong
+                             cs   # per seed: A wrong, B right
+                            ) -> Fraction:
+    "Exact two-sided p of the stratified test, as a fraction, by convolution."
+    bs, cs = _discordant_lists(bs, cs)
+    ns = [b + c for b, c in zip(bs, cs)]
+    dist, B, tot = stratified_null(ns), sum(bs), 2 ** sum(ns)
+    lo, hi = Fraction(sum(dist[:B + 1]), tot), Fraction(sum(dist[B:]), tot)
+    return min(Fraction(1), 2 * min(lo, hi))
+
+def stratified_exact_p(bs,  # per seed: A right, B wrong
+                       cs   # per seed: A wrong, B right
+                      ) -> float:
+    "Exact two-sided p of the stratified test (conditional on each seed's discordant total)."
+    return float(stratified_exact_p_exact(bs, cs))
+
+def cmh_matched(bs,                       # per seed: A right, B wrong
+                cs,                       # per seed: A wrong, B right
+                correction: bool = False  # continuity correction
+               ) -> tuple[float, float]:
+    "(χ², p) of Cochran–Mantel–Haenszel over seeds, every question a stratum: reduces to the discordant counts."
+    from scipy.stats import chi2
+    bs, cs = _discordant_lists(bs, cs)
+    B, C = sum(bs), sum(cs)
+    if B + C == 0: return (0.0, 1.0)
+    stat = max(abs(B - C) - (1 if correction else 0), 0) ** 2 / (B + C)
+    return float(stat), float(chi2.sf(stat, 1))
+
+# %% ../nbs/14_stats.ipynb #0606a315
+def matched_pair_tables(b: int,    # A right, B wrong
+                        c: int,    # A wrong, B right
+                        n11: int,  # both right
+                        n00: int   # both wrong
+                       ) -> np.ndarray:
+    "(2, 2, n) array: one run × outcome table per question of one seed (for `StratifiedTable`)."
+    kinds = ([[1, 0], [0, 1]], b), ([[0, 1], [1, 0]], c), ([[1, 0], [1, 0]], n11), ([[0, 1], [0, 1]], n00)
+    tabs = [t for t, k in kinds for _ in range(int(k))]
+    return np.array(tabs, dtype=float).transpose(1, 2, 0) if tabs else np.zeros((2, 2, 0))

@@ -55,6 +55,7 @@ class TrainConfig:
     fixation_drop_prob: float = 0.1      # augmentation: drop each fixation (at least one kept)
     skip_empty_scanpath: bool = True     # reference: training skips items without fixations
     seed: int = 0
+    data_seed: int | None = None         # seed of the item choice under the per-task caps (None: `seed`)
     tasks: list | None = None            # task abbreviations to train on (None: all ten)
     max_items: int | None = None         # cap on training items (smoke runs)
     max_val_items: int | None = None
@@ -101,6 +102,10 @@ class TrainConfig:
                 if bad: raise ValueError(f'{where}: unknown task(s) {bad}; use abbreviations from {list(TASKS)}')
                 if not isinstance(ph.get('epochs'), int) or ph['epochs'] < 1:
                     raise ValueError(f"{where}: 'epochs' must be an integer >= 1, got {ph.get('epochs')!r}")
+
+    def item_seed(self) -> int:
+        "Seed of the item choice under the per-task caps: `data_seed`, else `seed`."
+        return self.seed if self.data_seed is None else self.data_seed
 
     def curriculum(self) -> list[dict]:
         "The first phases in order, as `{'tasks', 'epochs', 'max_per_task'}` (empty: no curriculum)."
@@ -268,7 +273,7 @@ def train(cfg: TrainConfig  # run settings
     cache = cfg.cache_dir or str(out.parent / 'cache')
     bad_inputs: list = []  # (what, why) of QA entries / fixation rows the dataset skipped (on_error='skip')
     train_items = load_split_items(cfg.data_root, 'train', protocol, cfg.tasks, None, max_per_task=cfg.max_per_task,
-                                   seed=cfg.seed, on_error=cfg.on_error, skipped=bad_inputs)
+                                   seed=cfg.item_seed(), on_error=cfg.on_error, skipped=bad_inputs)
     n_empty = sum(len(it.scanpath) == 0 for it in train_items)
     if cfg.skip_empty_scanpath:
         train_items = [it for it in train_items if len(it.scanpath) > 0]
@@ -277,7 +282,7 @@ def train(cfg: TrainConfig  # run settings
     plan = cfg.curriculum()  # the curriculum's first phases: their tasks alone, each with its own item cap
     for ph in plan:
         its = load_split_items(cfg.data_root, 'train', protocol, ph['tasks'], None, max_per_task=ph['max_per_task'],
-                               seed=cfg.seed, on_error=cfg.on_error)
+                               seed=cfg.item_seed(), on_error=cfg.on_error)
         if cfg.skip_empty_scanpath: its = [it for it in its if len(it.scanpath) > 0]
         if cfg.max_items: its = its[:cfg.max_items]
         if not its: raise ValueError(f"{cfg.data_root}: no training items of curriculum tasks {ph['tasks']}")
@@ -288,7 +293,7 @@ def train(cfg: TrainConfig  # run settings
     n_first = sum(ph['epochs'] for ph in plan)
     plan_log = [dict(tasks=ph['tasks'], epochs=ph['epochs'], n_items=len(ph['items'])) for ph in plan]  # for train_log.json
     val_items = load_split_items(cfg.data_root, 'val', protocol, cfg.tasks, cfg.max_val_items,
-                                 max_per_task=cfg.max_val_per_task, seed=cfg.seed, on_error=cfg.on_error, skipped=bad_inputs)
+                                 max_per_task=cfg.max_val_per_task, seed=cfg.item_seed(), on_error=cfg.on_error, skipped=bad_inputs)
     show = cfg.progress and rank == 0
 
     torch.manual_seed(cfg.seed)

@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     'train':     ('gazeqwen.train', 'train_cli', 'train f_theta + LoRA (or LoRA only)'),
     'evaluate':  ('gazeqwen.evaluate', 'evaluate_cli', 'per-question predictions (JSONL) for one mode'),
     'report':    ('gazeqwen.report', 'report_cli', 'tables, figures and McNemar statistics; refresh README'),
+    'export':    ('gazeqwen.interop', 'export_cli', "predictions as StreamGaze's result files, for its own scorer"),
     'reproduce': ('gazeqwen.experiments', 'reproduce_cli', 'the whole chain (papermill), every README number'),
     'demo':      ('gazeqwen.demo', 'demo_cli', 'answer one question on one video with its fixations'),
 }

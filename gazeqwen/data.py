@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv, dataclasses, json, math, re
 from pathlib import Path
 from typing import Iterable, Sequence
-import torch
+# torch is imported inside the functions that make tensors: `gazeqwen --help` and the data checks stay light
 from .utils import log
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_ORDER', 'FIXATION_COLUMNS', 'DURATION_COLUMNS', 'CLIP_RULES', 'LETTERS', 'ALERT_SUFFIX',
-           'GazeDataError', 'Task', 'task_by_name', 'task_for_file', 'parse_timestamp', 'parse_time_range', 'Fixation',
-           'scanpath_tensor', 'clip_mask', 'ScanpathLoader', 'normalise_options', 'answer_letter', 'GazeItem',
-           'read_qa_json', 'GazeLensDataset', 'collate']
+           'PROACTIVE_WINDOWS', 'ZERO_CLIPS', 'GazeDataError', 'Task', 'task_by_name', 'task_for_file',
+           'parse_timestamp', 'parse_time_range', 'Fixation', 'scanpath_tensor', 'clip_mask', 'ScanpathLoader',
+           'normalise_options', 'answer_letter', 'GazeItem', 'read_qa_json', 'entry_video', 'GazeLensDataset',
+           'collate']
 
 # %% ../nbs/06_data.ipynb #3497cdb4
 class GazeDataError(ValueError):
@@ -52,16 +53,16 @@ class Task:
 
 _OI = ('present_object_identification', 'object_identification', 'OI')
 TASKS: dict[str, Task] = {t.abbr: t for t in [
-    Task('past_object_transition_prediction', 'OTP', 'past', None),
-    Task('past_non_fixated_object_identification', 'NFI', 'past', None),
-    Task('past_gaze_sequence_matching', 'GSM', 'past', None),
-    Task('past_scene_recall', 'SR', 'past', None),
-    Task('present_future_action_prediction', 'FAP', 'present', 60.0),
-    Task('present_object_attribute_recognition', 'OAR', 'present', 60.0),
+    Task('past_object_transition_prediction', 'OTP', 'past', None, ('Scanpath_Next_After_Group',)),
+    Task('past_non_fixated_object_identification', 'NFI', 'past', None, ('Scanpath_Never_Gazed',)),
+    Task('past_gaze_sequence_matching', 'GSM', 'past', None, ('Scanpath_Transition_Pattern',)),
+    Task('past_scene_recall', 'SR', 'past', None, ('Scene_Reconstruction',)),
+    Task('present_future_action_prediction', 'FAP', 'present', 60.0, ('Future_Action_Prediction',)),
+    Task('present_object_attribute_recognition', 'OAR', 'present', 60.0, ('Object_Attribute',)),
     Task('present_object_identification_easy', 'OI-E', 'present', 60.0, _OI),
     Task('present_object_identification_hard', 'OI-H', 'present', 60.0, _OI),
-    Task('proactive_gaze_triggered_alert', 'GTA', 'proactive', None),
-    Task('proactive_object_appearance_alert', 'OAA', 'proactive', None)]}
+    Task('proactive_gaze_triggered_alert', 'GTA', 'proactive', None, ('Object_Remind_Easy',)),
+    Task('proactive_object_appearance_alert', 'OAA', 'proactive', None, ('Object_Remind_Hard',))]}
 TASK_ORDER = tuple(TASKS)  # the paper's table order
 
 # %% ../nbs/06_data.ipynb #1b36be5a
@@ -144,6 +145,7 @@ DURATION_COLUMNS = ('duration', 'duration_seconds')
 def scanpath_tensor(fixations: Sequence[Fixation]  # fixations in scanpath order
                    ) -> torch.Tensor:
     "Float32 `(N, 4)` rows `[x, y, midpoint, duration]`."
+    import torch
     return torch.tensor([f.row() for f in fixations], dtype=torch.float32).reshape(len(fixations), 4)  # (N, 4)
 
 # %% ../nbs/06_data.ipynb #1b0073fe
@@ -229,6 +231,7 @@ class ScanpathLoader:
                     ) -> torch.Tensor:
         "The scanpath rows a clip `[start, end]` keeps under `rule`, float32 `(M, 4)`."
         fx = self.fixations()
+        import torch
         s = torch.tensor([f.start for f in fx], dtype=torch.float64)
         e = torch.tensor([f.end for f in fx], dtype=torch.float64)
         keep = clip_mask(s, e, start, end, rule)
@@ -239,7 +242,7 @@ _LABEL = re.compile(r'^\s*([A-Za-z])\s*[.):]\s*(.*)$', re.S)
 LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
 def normalise_options(options,              # list of option strings
-                      max_options: int = 4  # most options a prediction can score
+                      max_options: int = 8  # most options a prediction can score (A-H)
                      ) -> list[str]:
     "Options as `'X. text'`; GazeDataError for a non-list, fewer than two or too many options, or a wrong label."
     if not isinstance(options, list): raise GazeDataError(f'options must be a list, got {type(options).__name__}')
@@ -314,12 +317,20 @@ def _need(d, key, kind, what):
     if not isinstance(d[key], kind): raise GazeDataError(f'{what} field {key!r} must be {kind.__name__}, got {type(d[key]).__name__}')
     return d[key]
 
+def entry_video(entry  # one QA entry
+               ) -> str:
+    "The entry's video file name: `video_path`, else its alias `video` (StreamGaze's generator output)."
+    key = 'video' if isinstance(entry, dict) and 'video_path' not in entry and 'video' in entry else 'video_path'
+    return Path(_need(entry, key, str, 'entry')).name
+
 def _check_clip(a: float, b: float):
     if b < a: raise GazeDataError(f'clip end before start ([{a}, {b}])')
     if b == a: raise GazeDataError(f'empty clip [{a}, {b}]')
     return float(a), float(b)
 
 # %% ../nbs/06_data.ipynb #6347535d
+PROACTIVE_WINDOWS, ZERO_CLIPS = ('input_clip', 'from_start'), ('one_frame', 'skip')
+
 class GazeLensDataset:
     "Flat StreamGaze items (one per question and per proactive test point) with clipped scanpaths."
     def __init__(self,
@@ -331,8 +342,13 @@ class GazeLensDataset:
                  on_error: str = 'raise',         # 'raise' | 'skip' (record in `.skipped`)
                  clip_rule: str = 'midpoint',     # scanpath clip rule: 'midpoint' (reference) | 'overlap'
                  check_videos: bool = True,       # a missing video file is an error
-                 max_options: int = 4):           # most options an item may have
+                 max_options: int = 8,            # most options an item may have (A-H)
+                 proactive_window: str = 'input_clip',  # 'input_clip' (the point's input_video_clip) | 'from_start' ([0, realtime])
+                 zero_clip: str = 'one_frame'):   # a clip [t, t]: 'one_frame' (keep; the frame at t) | 'skip' (record in .skipped)
         if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+        if proactive_window not in PROACTIVE_WINDOWS: raise ValueError(f'proactive_window must be one of {PROACTIVE_WINDOWS}, not {proactive_window!r}')
+        if zero_clip not in ZERO_CLIPS: raise ValueError(f'zero_clip must be one of {ZERO_CLIPS}, not {zero_clip!r}')
+        self.proactive_window, self.zero_clip, self.zero_clips = proactive_window, zero_clip, []
         if clip_rule not in CLIP_RULES: raise ValueError(f'unknown clip rule {clip_rule!r}; use one of {CLIP_RULES}')
         if split not in (None, 'train', 'val', 'test'): raise ValueError(f"split must be 'train', 'val' or 'test', not {split!r}")
         self.qa_files = [Path(f) for f in qa_files]
@@ -367,9 +383,8 @@ class GazeLensDataset:
         for ei, entry in enumerate(entries):
             where = f'{path} entry {ei}'
             try:
-                name = _need(entry, 'video_path', str, 'entry')
+                name = entry_video(entry)
                 questions = _need(entry, 'questions', list, 'entry')
-                name = Path(name).name
                 if self.videos is not None and name not in self.videos: continue
                 video = self.video_root / name
                 if self.check_videos and not video.is_file(): raise GazeDataError(f'missing video {video}')
@@ -385,6 +400,15 @@ class GazeLensDataset:
             finally: self.skipped.extend(self._loaders[stem].skipped)  # bad rows skipped under on_error='skip'
         return self._loaders[stem].load_clipped(a, b, self.clip_rule)
 
+    def _window(self, a: float, b: float, qid: str, where: str):
+        "`(a, b)` as floats; None when a zero-length clip is skipped (recorded); GazeDataError when b < a."
+        if b < a: raise GazeDataError(f'clip end before start ([{a}, {b}])')
+        if b == a:
+            self.zero_clips.append(qid)
+            if self.zero_clip == 'skip':
+                self.skipped.append((where, f'zero-length clip [{a}, {b}] skipped (zero_clip="skip")')); return None
+        return float(a), float(b)
+
     def _read_question(self, path, ei, qi, entry, q, video, file_task):
         where, qid = f'{path} entry {ei} question {qi}', f'{path.stem}/{ei}/{qi}'
         try:
@@ -397,7 +421,9 @@ class GazeLensDataset:
                 t = parse_timestamp(_need(q, 'time_stamp', (str, int, float), 'question'))
                 options = normalise_options(_need(q, 'options', list, 'question'), self.max_options)
                 answer = answer_letter(q.get('answer'), options)
-                a, b = _check_clip(*task.clip(t))
+                win = self._window(*task.clip(t), qid, where)
+                if win is None: return
+                a, b = win
                 sp = self._scanpath(video, a, b)
         except GazeDataError as e: return self._fail(e, where)
         common = dict(task=task.abbr, family=task.family, video=video, task_type=q.get('task_type'))
@@ -410,8 +436,10 @@ class GazeLensDataset:
                 rt = parse_timestamp(_need(pt, 'realtime', (str, int, float), 'test_info point'))
                 kind = _need(pt, 'type', (int, str), 'test_info point')
                 if str(kind).strip() not in ('0', '1'): raise GazeDataError(f'test_info type must be 0 or 1, got {kind!r}')
-                clip = pt.get('input_video_clip')
-                a, b = _check_clip(*(parse_time_range(clip) if clip is not None else (0.0, rt)))
+                clip = pt.get('input_video_clip') if self.proactive_window == 'input_clip' else None
+                win = self._window(*(parse_time_range(clip) if clip is not None else (0.0, rt)), f'{qid}/{pi}', f'{where} test_info {pi}')
+                if win is None: continue
+                a, b = win
                 sp = self._scanpath(video, a, b)
             except GazeDataError as e: self._fail(e, f'{where} test_info {pi}'); continue
             self.items.append(GazeItem(f'{qid}/{pi}', clip_start=a, clip_end=b, question_time=rt, question=text + ALERT_SUFFIX,
@@ -428,11 +456,12 @@ class GazeLensDataset:
         for it in self.items: c[it.task] += 1
         return {t: n for t, n in c.items() if n}
 
-# %% ../nbs/06_data.ipynb #0f2f25a5
+# %% ../nbs/06_data.ipynb #aab8b3bd
 def collate(items: Sequence[GazeItem]  # items of one batch
            ) -> dict:
     "A batch dict: lists of per-item fields plus stacked clips, answers and padded scanpaths."
     n = max((len(i.scanpath) for i in items), default=0)
+    import torch
     sp = torch.zeros(len(items), n, 4)  # (B, N_max, 4)
     mask = torch.zeros(len(items), n, dtype=torch.bool)
     for b, it in enumerate(items):

@@ -16,13 +16,15 @@ from .train import load_split_items, data_fingerprint, check_inputs
 log = logging.getLogger('gazeqwen.evaluate')
 
 # %% auto #0
-__all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'OVERLAY_SENTENCE', 'EVAL_FINGERPRINT_EXCLUDED', 'LEGACY_KEYS', 'EvalConfig',
-           'shuffled_scanpaths', 'gaze_text', 'check_eval_inputs', 'load_answerer', 'prediction_row', 'file_sha1',
-           'eval_fingerprint', 'skipped_path', 'skip_summary', 'evaluate', 'merge_shards', 'evaluate_cli']
+__all__ = ['log', 'MODES', 'NEEDS_CHECKPOINT', 'PROMPTS', 'OVERLAY_SENTENCE', 'SG_LETTER_LINE', 'SG_PROACTIVE',
+           'EVAL_FINGERPRINT_EXCLUDED', 'LEGACY_KEYS', 'EvalConfig', 'shuffled_scanpaths', 'gaze_text',
+           'check_eval_inputs', 'load_answerer', 'streamgaze_prompt', 'prediction_row', 'file_sha1', 'eval_fingerprint',
+           'skipped_path', 'skip_summary', 'evaluate', 'merge_shards', 'evaluate_cli']
 
 # %% ../nbs/15_evaluate.ipynb #55f40020
 MODES = ('no_gaze', 'lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt')
 NEEDS_CHECKPOINT = ('lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze')
+PROMPTS = ('default', 'streamgaze')  # question wording: the reference's, or StreamGaze's own (see below)
 OVERLAY_SENTENCE = ('In this video, the green dot marks where the user is looking and the red circle marks the '
                     "user's field of view.")
 
@@ -52,10 +54,12 @@ class EvalConfig:
     num_threads: int | None = None       # torch CPU threads (None: leave as is)
     progress: bool = True                # show a progress bar
     on_error: str = 'skip'               # a question that cannot be prepared (unreadable video, ...): 'skip' | 'raise' (skip records it, raise stops)
+    prompt: str = 'default'              # question wording: 'default' | 'streamgaze' (the reference's, or the benchmark's own; see PROMPTS)
 
     def __post_init__(self):
         if self.mode not in MODES: raise ValueError(f'unknown mode {self.mode!r}; use one of {list(MODES)}')
         if self.on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', not {self.on_error!r}")
+        if self.prompt not in PROMPTS: raise ValueError(f'unknown prompt {self.prompt!r}; use one of {list(PROMPTS)}')
         get_protocol(self.protocol)
         if self.mode in NEEDS_CHECKPOINT and not self.checkpoint:
             raise ValueError(f'mode {self.mode!r} needs checkpoint= (a best_model.pt from gazeqwen train)')
@@ -119,9 +123,30 @@ def load_answerer(model_path,            # Qwen2.5-VL folder
     register_gazelens_hooks(bb.model, ctx)
     return bb, ctx
 
-# %% ../nbs/15_evaluate.ipynb #b4597a80
+# %% ../nbs/15_evaluate.ipynb #9948cf95
+SG_LETTER_LINE = 'Answer the question with only the letter (A, B, C, or D) of the correct option.'
+SG_PROACTIVE = ('You are monitoring a video stream. Based on what you have seen so far in the video, answer the following question.\n'
+                '<video>\n\nQuestion: {}\n\nIf you have already seen the requested object/event, answer "Yes".\n'
+                'If you have not seen it yet, answer "No".\n\nAnswer only with "Yes" or "No".\n'
+                'Do not include any additional text or explanation in your response.\n')
+
+def streamgaze_prompt(item: GazeItem,      # a dataset item
+                      preamble: str | None = None  # a mode's sentence before the question (gaze prompt modes)
+                     ) -> tuple[str, bool]:
+    "(user text in StreamGaze's wording, asked as a Yes/No question)."
+    from gazeqwen.data import ALERT_SUFFIX
+    head = f'{preamble}\n\n' if preamble else ''
+    if item.family == 'proactive':
+        q = item.question[:-len(ALERT_SUFFIX)] if item.question.endswith(ALERT_SUFFIX) else item.question
+        return head + SG_PROACTIVE.format(q), True
+    opts = '\n'.join(item.options)
+    if len(item.options) == 4:
+        return head + f'\nQuestion: {item.question}\nOptions:\n{opts}\n{SG_LETTER_LINE}\n\nThe best option is:', False
+    return head + f'Question: {item.question}\nOptions:\n{opts}\n\nThe best option is:', False
+
+# %% ../nbs/15_evaluate.ipynb #579ce4c8
 def prediction_row(p: Prepared, logits: torch.Tensor, mode: str, protocol: str) -> dict:
-    "One JSONL row: ids, answer, prediction, probabilities over A-D (0 for absent options), correctness."
+    "One JSONL row: ids, answer, prediction, probabilities over A-D or more (0 for absent options), correctness."
     probs = torch.softmax(logits.float(), -1)                       # -inf -> 0
     pred = int(torch.argmax(probs))
     return dict(question_id=p.question_id, task=p.task, video=p.video, answer=LETTERS[p.answer_index],
@@ -149,11 +174,15 @@ def _overlay_videos(items, cfg) -> tuple[dict, dict]:
     return out, failed
 
 def _prompt_inputs(cfg, items) -> tuple:
-    "(video_for, preamble_for, {video: why no overlay}) of the prompt modes; Nones for the others."
+    "(video_for, preamble_for, prompt_for, {video: why no overlay}): what the mode and the prompt wording change; Nones for none."
+    video_for, preamble_for, no_overlay = None, (gaze_text if cfg.mode == 'gaze_text_prompt' else None), {}
     if cfg.mode == 'gaze_overlay_prompt':
         ov, no_overlay = _overlay_videos(items, cfg)
-        return (lambda it: ov[str(it.video)]), (lambda it: OVERLAY_SENTENCE), no_overlay
-    return None, (gaze_text if cfg.mode == 'gaze_text_prompt' else None), {}
+        video_for, preamble_for = (lambda it: ov[str(it.video)]), (lambda it: OVERLAY_SENTENCE)
+    prompt_for = None
+    if cfg.prompt == 'streamgaze':
+        prompt_for = lambda it: streamgaze_prompt(it, preamble_for(it) if preamble_for else None)
+    return video_for, preamble_for, prompt_for, no_overlay
 
 EVAL_FINGERPRINT_EXCLUDED = ('out_path', 'cache_dir', 'overlay_dir', 'num_threads', 'progress', 'on_error',
                              'model_path', 'vjepa_checkpoint', 'data_root', 'checkpoint')
@@ -229,7 +258,7 @@ def evaluate(cfg: EvalConfig  # run settings
         log.info('%s: all %d items already predicted', out, len(idx)); return out
     bb, ctx = load_answerer(cfg.model_path, cfg.mode, ck, cfg.vjepa_checkpoint, cfg.protocol, cfg.device,
                             cfg.dtype, cfg.attn_implementation)
-    video_for, preamble_for, no_overlay = _prompt_inputs(cfg, items)
+    video_for, preamble_for, prompt_for, no_overlay = _prompt_inputs(cfg, items)
     cache = cfg.cache_dir or str(out.parent / 'cache')
     head = dict(provenance(cfg), fingerprint=fp, n_items=len(idx), n_batches=len(batches))
     write_json(meta, head)
@@ -241,7 +270,8 @@ def evaluate(cfg: EvalConfig  # run settings
             fresh = [it for it, p in zip(its, prep) if p is None]
             for k, p in zip([k for k, p in enumerate(prep) if p is None],
                             prepare_items(fresh, bb, protocol.max_frames_eval, cache, video_for=video_for,
-                                          preamble_for=preamble_for, progress=False, on_error=cfg.on_error)): prep[k] = p
+                                          preamble_for=preamble_for, progress=False, on_error=cfg.on_error,
+                                          prompt_for=prompt_for)): prep[k] = p
             good = [(i, p) for i, p in zip(b, prep) if not isinstance(p, Skipped)]
             left = [p for p in prep if isinstance(p, Skipped) and p.question_id not in done]
             if left:
@@ -277,7 +307,7 @@ def merge_shards(paths: list,  # shard JSONL files
     if skips: append_jsonl(skipped_path(out), skips)   # the shards' row-less records, merged the same way
     return out
 
-# %% ../nbs/15_evaluate.ipynb #2f031342
+# %% ../nbs/15_evaluate.ipynb #6b8e3c20
 def evaluate_cli(argv: list | None = None  # arguments after `gazeqwen evaluate`
                 ) -> int:
     "Entry point of `gazeqwen evaluate`."

@@ -2,16 +2,17 @@
 
 # %% ../nbs/18_experiments.ipynb #2c9715bc
 from __future__ import annotations
-import argparse, copy, dataclasses, datetime, hashlib, json, logging, os, shutil, sys, textwrap, time
+import argparse, copy, dataclasses, datetime, hashlib, json, logging, os, shutil, subprocess, sys, textwrap, time
 from pathlib import Path
 
-from .utils import ConfigError, from_dict, provenance, repo_root, write_json
+from .utils import ConfigError, from_dict, numerics_env, numerics_state, provenance, repo_root, write_json
 
 # %% auto #0
 __all__ = ['LITERALS', 'IPYTHON_NAMES', 'NOTEBOOKS', 'RUN_KEYS', 'PRESET_KEYS', 'PARAMS_MARK', 'names_before',
-           'collect_parameters', 'notebook_config', 'Run', 'Preset', 'parse_runs', 'load_runs', 'run_order', 'fill',
-           'resolve', 'notebook_path', 'params_hash', 'tagged_copy', 'read_state', 'decide', 'execute_run',
-           'prepare_preset', 'reproduce', 'reproduce_cli', 'toy_repo']
+           'collect_parameters', 'notebook_config', 'Run', 'Preset', 'parse_runs', 'load_runs', 'preset_runs',
+           'run_order', 'fill', 'resolve', 'notebook_path', 'params_hash', 'tagged_copy', 'read_state', 'decide',
+           'execute_run', 'rerun_under_numerics', 'numerics_line', 'prepare_preset', 'reproduce', 'reproduce_cli',
+           'toy_repo', 'draw_config', 'draw_root', 'confirmation_draw', 'draw_words', 'base_words']
 
 # %% ../nbs/18_experiments.ipynb #37465c1c
 LITERALS = (str, int, float, bool, type(None), list, tuple, dict)
@@ -53,8 +54,8 @@ def notebook_config(cls,                 # config dataclass (e.g. TrainConfig)
 
 # %% ../nbs/18_experiments.ipynb #6b880e62
 NOTEBOOKS = ('train', 'evaluate', 'report', 'audit')
-RUN_KEYS, PRESET_KEYS = {'notebook', 'params', 'needs', 'doc'}, {'results', 'work', 'embedded', 'model_path',
-                                                                  'data_root', 'label', 'doc', *NOTEBOOKS}
+RUN_KEYS, PRESET_KEYS = {'notebook', 'params', 'needs', 'doc', 'presets', 'subdir'}, {
+    'results', 'work', 'embedded', 'model_path', 'data_root', 'label', 'doc', 'confirm_seed', *NOTEBOOKS}
 
 @dataclasses.dataclass
 class Run:
@@ -63,6 +64,8 @@ class Run:
     notebook: str                 # one of NOTEBOOKS
     params: dict                  # literal parameters (placeholders allowed in strings)
     needs: list                   # runs whose outputs this one reads
+    presets: list | None = None   # the presets that execute this run (None: every preset)
+    subdir: str = ''              # its results go to <results>/<subdir>/<run> ('{results}' names <results>/<subdir>)
 
 @dataclasses.dataclass
 class Preset:
@@ -75,6 +78,7 @@ class Preset:
     data_root: str | None = None
     label: str | None = None
     params: dict = dataclasses.field(default_factory=dict)  # {notebook: {param: value}}
+    confirm_seed: int | None = None  # master seed of the confirmation draw ('{confirm_data_root}'; embedded presets only)
 
 def _literal(v, where):
     if isinstance(v, dict):
@@ -105,17 +109,31 @@ def parse_runs(spec: dict,             # the parsed YAML
             raise ConfigError(f'{w}: model_path and data_root go together')
         for nb in NOTEBOOKS: _literal(p.get(nb) or {}, f'{w}.{nb}')
         presets[name] = Preset(name, p['results'], p['work'], p.get('embedded'), p.get('model_path'), p.get('data_root'),
-                               p.get('label'), {nb: dict(p.get(nb) or {}) for nb in NOTEBOOKS})
+                               p.get('label'), {nb: dict(p.get(nb) or {}) for nb in NOTEBOOKS}, p.get('confirm_seed'))
+        cs = p.get('confirm_seed')
+        if cs is not None and (not isinstance(cs, int) or isinstance(cs, bool) or not p.get('embedded')):
+            raise ConfigError(f'{w}: confirm_seed must be an integer master seed, and needs embedded: PRESET')
     for name, r in (spec.get('runs') or {}).items():
         w = f'{source}: runs.{name}'; _keys(r, RUN_KEYS, w)
         if r.get('notebook') not in NOTEBOOKS: raise ConfigError(f'{w}: notebook must be one of {list(NOTEBOOKS)}, got {r.get("notebook")!r}')
         if not str(name).replace('_', '').replace('-', '').isalnum(): raise ConfigError(f'{w}: a run name is letters, digits, _ and - only')
         params = r.get('params') or {}; _keys(params, set(params), w); _literal(params, f'{w}.params')
         needs = list(r.get('needs') or [])
-        runs[name] = Run(name, r['notebook'], dict(params), needs)
+        sub = r.get('subdir') or ''
+        if not isinstance(sub, str) or not all(x.replace('_', '').replace('-', '').isalnum() for x in sub.split('/')) and sub:
+            raise ConfigError(f'{w}: subdir is a relative folder of letters, digits, _, - and /, got {sub!r}')
+        only = r.get('presets')
+        if only is not None and (not isinstance(only, list) or not only):
+            raise ConfigError(f'{w}: presets must be a non-empty list of preset names, got {only!r}')
+        runs[name] = Run(name, r['notebook'], dict(params), needs, only, sub)
     for r in runs.values():
         miss = [n for n in r.needs if n not in runs]
         if miss: raise ConfigError(f'{source}: runs.{r.name}.needs names unknown run(s) {miss}')
+        bad = [p for p in (r.presets or []) if p not in presets]
+        if bad: raise ConfigError(f'{source}: runs.{r.name}.presets names unknown preset(s) {bad}; presets are {sorted(presets)}')
+        for p in (r.presets or presets):  # a run's needs must run wherever it runs
+            out = [n for n in r.needs if p not in (runs[n].presets or presets)]
+            if out: raise ConfigError(f'{source}: runs.{r.name} runs in preset {p!r} but needs {out}, which do not')
     run_order(runs)  # raises on a cycle
     if not presets: raise ConfigError(f'{source}: no presets')
     return presets, runs
@@ -129,6 +147,12 @@ def load_runs(path: Path | str | None = None  # run list (default: runs.yaml at 
     try: spec = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML ({e})') from None
     return parse_runs(spec, str(path))
+
+def preset_runs(runs: dict,   # {name: Run}
+                preset: str   # preset name
+               ) -> dict:
+    "The runs that `preset` executes, in file order."
+    return {n: r for n, r in runs.items() if r.presets is None or preset in r.presets}
 
 def run_order(runs: dict,          # {name: Run}
               only: list = None    # these runs and what they need (default: all)
@@ -159,15 +183,17 @@ def fill(v, ctx: dict):
 def resolve(run: Run, preset: Preset, ctx: dict) -> dict:
     "The literal parameters papermill passes to the run's notebook."
     p = {**preset.params.get(run.notebook, {}), **run.params}
-    return fill(p, {**ctx, 'run': run.name})
+    sub = {'results': f"{ctx['results']}/{run.subdir}"} if run.subdir and 'results' in ctx else {}
+    return fill(p, {**ctx, **sub, 'run': run.name})
 
 def notebook_path(notebook: str, root: Path | None = None) -> Path:
     "The source notebook of a run."
     return Path(root or repo_root()) / 'nbs' / 'experiments' / f'{notebook}.ipynb'
 
 def params_hash(params: dict, nb_file: Path) -> str:
-    "sha1 of the resolved parameters and the notebook's bytes."
+    "sha1 of the resolved parameters, the notebook's bytes and the numeric path it runs under (pinned or native)."
     h = hashlib.sha1(json.dumps(params, sort_keys=True).encode()); h.update(Path(nb_file).read_bytes())
+    h.update(os.environ.get('GAZEQWEN_NUMERICS', 'native').encode())  # a run made natively is redone when pinned
     return h.hexdigest()[:16]
 
 # %% ../nbs/18_experiments.ipynb #9b06bad0
@@ -209,7 +235,7 @@ def execute_run(run: Run, params: dict, preset: Preset, work: Path, results: Pat
     if not any(isinstance(f, _ValidatedByNotebook) for f in lg.filters): lg.addFilter(_ValidatedByNotebook())
     src = notebook_path(run.notebook, root); h = params_hash(params, src)
     if action == 'fresh':
-        for d in (results / run.name, work / run.name):
+        for d in (results / run.subdir / run.name, work / run.name):
             if d.exists(): shutil.rmtree(d)
     st = dict(run=run.name, notebook=str(src.relative_to(root)), hash=h, status='started', started=_now(), params=params)
     write_json(work / 'state' / f'{run.name}.json', st)
@@ -219,10 +245,24 @@ def execute_run(run: Run, params: dict, preset: Preset, work: Path, results: Pat
     pm.execute_notebook(str(nb_in), str(nb_out), parameters=params, kernel_name='python3', cwd=str(root),
                         progress_bar=progress, log_output=log_output, report_mode=False)
     st.update(status='done', finished=_now(), seconds=round(time.time() - t0, 1), executed=str(nb_out))
-    write_json(results / run.name / 'run.json', dict(provenance(params), run=run.name, notebook=st['notebook'],
+    write_json(results / run.subdir / run.name / 'run.json', dict(provenance(params), run=run.name, notebook=st['notebook'],
                                                      preset=preset.name, seconds=st['seconds']))
     write_json(work / 'state' / f'{run.name}.json', st)
     return st
+
+# %% ../nbs/18_experiments.ipynb #c534d564
+_MAIN = 'import sys; from gazeqwen.cli import main; sys.exit(main(sys.argv[1:]))'
+
+def rerun_under_numerics(argv: list,  # the gazeqwen command line, subcommand first
+                         mode: str    # 'pinned' or 'native' (see `gazeqwen.utils.numerics_env`)
+                        ) -> int:
+    "Run `gazeqwen ARGV` in a child process under numeric path `mode`; returns its exit status."
+    return subprocess.run([sys.executable, '-c', _MAIN, *argv], env=numerics_env(mode)).returncode
+
+def numerics_line() -> str:
+    "One line saying which numeric path this process runs under."
+    s = numerics_state()
+    return f"numerics: {s['mode']} (PyTorch {s['torch_cpu_capability']} kernels, {s['torch_threads']} threads)"
 
 # %% ../nbs/18_experiments.ipynb #d03a3e0c
 def _rel(p, root: Path) -> str:
@@ -238,8 +278,11 @@ def prepare_preset(preset: Preset, root: Path) -> dict:
         except ImportError as e: raise ConfigError(f'preset {preset.name!r} needs gazeqwen.stage0.embedded_default ({e})') from None
         model_path, data_root = embedded_default(work / 'embedded', preset.embedded)
     else: model_path, data_root = preset.model_path, preset.data_root
-    return dict(results=_rel(root / preset.results, root), work=_rel(work, root), model_path=_rel(model_path, root),
-                data_root=_rel(data_root, root), label=preset.label or '')
+    ctx = dict(results=_rel(root / preset.results, root), work=_rel(work, root), model_path=_rel(model_path, root),
+               data_root=_rel(data_root, root), label=preset.label or '')
+    if preset.confirm_seed is not None:
+        ctx['confirm_data_root'] = _rel(confirmation_draw(work / 'embedded', preset.embedded, preset.confirm_seed, model_path), root)
+    return ctx
 
 def reproduce(preset: str = 'default',       # preset of the run list
               only: list | None = None,      # run these (and the unfinished runs they need) only
@@ -255,11 +298,14 @@ def reproduce(preset: str = 'default',       # preset of the run list
     presets, runs = load_runs(runs_file or root / 'runs.yaml')
     if preset not in presets: raise ConfigError(f'unknown preset {preset!r}; presets are {sorted(presets)}')
     P = presets[preset]
+    runs = preset_runs(runs, preset)
     order = run_order(runs, only)
     ctx = prepare_preset(P, root) if not dry_run or P.embedded is None else dict(
-        results=P.results, work=P.work, model_path='<embedded>', data_root='<embedded>', label=P.label or '')
+        results=P.results, work=P.work, model_path='<embedded>', data_root='<embedded>', label=P.label or '',
+        **({'confirm_data_root': f'<confirmation draw, master seed {P.confirm_seed}>'} if P.confirm_seed is not None else {}))
     work, results = root / P.work, root / P.results
     out, t_all = [], time.time()
+    print(numerics_line(), flush=True)
     for i, name in enumerate(order, 1):
         r = runs[name]
         params = resolve(r, P, ctx)
@@ -269,10 +315,10 @@ def reproduce(preset: str = 'default',       # preset of the run list
         if not sel and action != 'skip' and read_state(work, name).get('status') == 'done': action = 'skip'
         print(f'[{i}/{len(order)}] {name} ({r.notebook}): {action}', flush=True)
         if dry_run or action == 'skip':
-            out.append(dict(run=name, action=action, hash=h)); continue
+            out.append(dict(run=name, action=action, hash=h, params=params)); continue
         st = execute_run(r, params, P, work, results, action, root, progress, log_output)
         print(f'[{i}/{len(order)}] {name}: done in {st["seconds"]:.0f} s (total {time.time() - t_all:.0f} s)', flush=True)
-        out.append(dict(run=name, action=action, hash=h, seconds=st['seconds']))
+        out.append(dict(run=name, action=action, hash=h, params=params, seconds=st['seconds']))
     return out
 
 def reproduce_cli(argv: list | None = None  # arguments after `gazeqwen reproduce`
@@ -281,14 +327,18 @@ def reproduce_cli(argv: list | None = None  # arguments after `gazeqwen reproduc
     from gazeqwen.utils import CliParser
     ap = CliParser(prog='gazeqwen reproduce', description='Run every experiment of runs.yaml through '
                                  'papermill in dependency order (finished runs are skipped), then the audit and the report.')
-    ap.add_argument('--preset', default='default', help='preset of the run list: default (README numbers), smoke (smallest, < 5 min) or colour (colour-probe settings)')
+    ap.add_argument('--preset', default='default', help='preset of the run list: default (README numbers), full (default + training seeds 1 and 2 + the confirmation draw), smoke (smallest, < 5 min), smoke_full (full on the smoke sizes) or colour (probe settings)')
     ap.add_argument('--only', action='append', metavar='RUN', help='run RUN (and the unfinished runs it needs); repeatable')
     ap.add_argument('--force', action='store_true', help='redo the selected runs even when finished')
     ap.add_argument('--runs', default=None, help='run list (default: runs.yaml)')
     ap.add_argument('--dry-run', action='store_true', help='print the plan only')
     ap.add_argument('--quiet', action='store_true', help='no per-cell progress bar')
     ap.add_argument('--log-output', action='store_true', help="stream the notebooks' output")
+    ap.add_argument('--numerics', choices=['pinned', 'native'], default='pinned',
+                    help="pinned (default): one numeric path on every x86-64 CPU with AVX2, so results are bit-identical "
+                         "across machines; native: this CPU's fastest kernels")
     a = ap.parse_args(argv)
+    if os.environ.get('GAZEQWEN_NUMERICS') != a.numerics: return rerun_under_numerics(['reproduce', *(argv or [])], a.numerics)
     try:
         reproduce(a.preset, a.only, a.force, a.runs, a.dry_run, not a.quiet, a.log_output)
     except Exception as e:
@@ -324,3 +374,50 @@ def toy_repo(root: Path  # an empty folder
           second: {notebook: evaluate, needs: [first], params: {run: '{run}', results_dir: '{results}', value: 10}}
         '''))
     return root
+
+# %% ../nbs/18_experiments.ipynb #928fb159
+def draw_config(preset: str,  # embedded-default preset (`gazeqwen.stage0.PRESETS`)
+                seed: int     # master seed of the synthetic benchmark
+               ):
+    "The `SynthConfig` of the embedded default of `preset`, with another master seed."
+    from gazeqwen.stage0 import PRESETS
+    from gazeqwen.synth import SynthConfig
+    if preset not in PRESETS: raise ConfigError(f'unknown embedded preset {preset!r}; use one of {sorted(PRESETS)}')
+    return SynthConfig.default(**{'option_order': 'canonical', **PRESETS[preset]['synth'], 'seed': int(seed)})
+
+def draw_root(workdir: Path | str,  # the preset's embedded folder (`<work>/embedded`)
+              preset: str,          # embedded-default preset
+              seed: int             # master seed
+             ) -> Path:
+    "Folder of that draw, named as `embedded_default` names its data."
+    from gazeqwen.stage0 import _hash
+    return Path(workdir) / f'data-{preset}-{_hash(draw_config(preset, seed).fingerprint())}'
+
+def confirmation_draw(workdir: Path | str,           # the preset's embedded folder (`<work>/embedded`)
+                      preset: str,                   # embedded-default preset
+                      seed: int,                     # master seed of the confirmation draw
+                      model_path: Path | str | None = None,  # the tiny base, for the vocabulary check (None: skip it)
+                      progress: bool = True          # progress bars
+                     ) -> Path:
+    "The confirmation draw's dataset folder, generated on first use (same settings as the default draw, another seed)."
+    from gazeqwen.synth import generate_dataset
+    root = draw_root(workdir, preset, seed)
+    if not (root / '.complete').is_file():
+        tmp = root.with_name(root.name + '.tmp'); shutil.rmtree(tmp, ignore_errors=True)
+        generate_dataset(tmp, draw_config(preset, seed), progress=progress)
+        (tmp / '.complete').write_text('ok\n'); shutil.rmtree(root, ignore_errors=True); tmp.rename(root)
+    if model_path is not None:
+        new = sorted(set(draw_words(root)) - set(base_words(model_path)))
+        print(f'confirmation draw {root.name}: {len(new)} word(s) the tiny tokenizer was not built with'
+              + (f': {new[:20]}' if new else ''))
+    return root
+
+def draw_words(data_root: Path | str) -> list[str]:
+    "The words of a draw's questions and options (`gazeqwen.stage0.dataset_words`)."
+    from gazeqwen.stage0 import dataset_words
+    return dataset_words(Path(data_root))
+
+def base_words(model_path: Path | str) -> list[str]:
+    "Whole words of the tiny base's tokenizer vocabulary (lower case letters only)."
+    vocab = json.loads((Path(model_path) / 'tokenizer.json').read_text())['model']['vocab'] if (Path(model_path) / 'tokenizer.json').is_file() else {}
+    return sorted({w.lstrip('Ġ▁ ') for w in vocab if w.lstrip('Ġ▁ ').isalpha() and w.lstrip('Ġ▁ ').islower()})

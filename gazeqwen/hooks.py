@@ -259,7 +259,7 @@ def gazelens_hooks(model: nn.Module,    # Qwen2_5_VLForConditionalGeneration
     try: yield ctx
     finally: remove_gazelens_hooks(model)
 
-# %% ../nbs/03_hooks.ipynb #cae9fa1f
+# %% ../nbs/03_hooks.ipynb #7ec97804
 def collate_video_inputs(samples: list,          # dicts of model inputs for batch size 1 (input_ids, attention_mask, pixel_values_videos, video_grid_thw, ...)
                          padding_side: str = 'left',  # where the padding goes
                          pad_token_id: int = 0   # id written at padded positions (masked out)

@@ -33,7 +33,7 @@ def coord_pe(xy: torch.Tensor,  # (..., 2) normalised (x, y) in [0, 1], top-left
     code = torch.where(k % 2 == 0, torch.sin(e), torch.cos(e))  # (..., 2, h)
     return code.flatten(-2)  # (..., 2*h) = [code(x), code(y)]
 
-# %% ../nbs/01_model.ipynb #ee530313
+# %% ../nbs/01_model.ipynb #041af279
 def _check_scanpath(scanpath) -> torch.Tensor:
     "A float `(N, 4)` scanpath tensor, or a clear error."
     sp = torch.as_tensor(scanpath)
@@ -83,7 +83,7 @@ def gaze_code(scanpath,     # (N, 4) rows [x, y, midpoint_time, duration]
     total = a.sum(-1, keepdim=True)  # (..., 1)
     return (a @ pe) / total.clamp(min=torch.finfo(a.dtype).tiny) * (total > 0)  # (..., d_latent)
 
-# %% ../nbs/01_model.ipynb #ec468c2c
+# %% ../nbs/01_model.ipynb #db2949ce
 def token_centres(llm_H: int,  # token rows
                   llm_W: int,  # token columns
                   device=None
@@ -107,12 +107,13 @@ def heatmap_weights(scanpath,              # (N, 4) rows [x, y, midpoint_time, d
     total = a.sum(-1, keepdim=True)  # (..., 1)
     return (a @ g.T) / total.clamp(min=torch.finfo(a.dtype).tiny) * (total > 0)  # (..., HW)
 
-# %% ../nbs/01_model.ipynb #5441ec41
+# %% ../nbs/01_model.ipynb #c44c755a
 def perceiver_read(X: torch.Tensor,  # (B, HW, d_latent) projected features
                    G: torch.Tensor,  # (B, HW, d_latent) gaze rows
                    latents: torch.Tensor,  # (n_latents, d_latent)
                    q_projs, k_projs, g_projs, v_projs, ff_blocks, block_norms,  # one entry per block
-                   bias: torch.Tensor | None = None  # (B, HW) added to every latent's scores over the feature rows
+                   bias: torch.Tensor | None = None,  # (B, HW) added to every latent's scores over the feature rows
+                   return_attn: bool = False  # also return the latents' attention of every block
                   ) -> torch.Tensor:
     "Latents read the features (keys shifted by the gaze rows), then every token reads the latents: (B, HW, d_latent)."
     B, HW, d = X.shape
@@ -120,15 +121,19 @@ def perceiver_read(X: torch.Tensor,  # (B, HW, d_latent) projected features
     GP = torch.cat([G, G.new_zeros(B, L.shape[1], d)], 1)  # (B, HW + n_latents, d)
     scale = math.sqrt(d)
     B_ = 0.0 if bias is None else torch.cat([bias, bias.new_zeros(B, L.shape[1])], 1)[:, None, :]  # (B, 1, HW + n_latents)
+    attn = []
     for q, k, g, v, ff, norm in zip(q_projs, k_projs, g_projs, v_projs, ff_blocks, block_norms):
         Q = q(L)  # (B, n_latents, d)
         XL = torch.cat([X, L], 1)  # (B, HW + n_latents, d)
         K, V = k(XL) + g(GP), v(XL)  # (B, HW + n_latents, d) each
-        L = L + torch.softmax(Q @ K.transpose(-1, -2) / scale + B_, -1) @ V  # (B, n_latents, d)
+        A = torch.softmax(Q @ K.transpose(-1, -2) / scale + B_, -1)  # (B, n_latents, HW + n_latents)
+        if return_attn: attn.append(A)
+        L = L + A @ V  # (B, n_latents, d)
         L = norm(L + ff(L))
-    return torch.softmax(X @ L.transpose(-1, -2) / scale, -1) @ L  # (B, HW, d)
+    out = torch.softmax(X @ L.transpose(-1, -2) / scale, -1) @ L  # (B, HW, d)
+    return (out, torch.stack(attn, 1)) if return_attn else out  # attention: (B, n_blocks, n_latents, HW + n_latents)
 
-# %% ../nbs/01_model.ipynb #b4c0f85e
+# %% ../nbs/01_model.ipynb #0abc661a
 GAZE_INPUTS = ('coord_pe', 'heatmap')
 
 class GazeLens(nn.Module):
@@ -230,7 +235,8 @@ class GazeLens(nn.Module):
 
     def residual_from_signal(self, features: torch.Tensor,  # (S, HW, d_vjepa): steps of one or many rows
                              signal: torch.Tensor,          # (S, d_latent) codes or (S, HW) weights from `gaze_signal`
-                             layer_index: int               # decoder layer being served
+                             layer_index: int,              # decoder layer being served
+                             return_attn: bool = False      # return the latents' attention instead of the residual
                             ) -> torch.Tensor:
         "Residuals `(S, HW, d_llm)` float32 for S steps at once (steps of several batch rows may be stacked)."
         m, w = self.submodule_index(layer_index), self.amplitude
@@ -240,12 +246,25 @@ class GazeLens(nn.Module):
         else: G = signal.to(w.dtype)[..., None] * self.gaze_embeds[m]  # (S, HW, d_latent)
         bias = signal.to(w.dtype) * self.gaze_bias[m] if self.gaze_input != 'coord_pe' and self.heatmap_bias else None
         M = perceiver_read(X, G, self.latents[m], self.q_projs[m], self.k_projs[m], self.g_projs[m], self.v_projs[m],
-                           self.ff_blocks[m], self.block_norms[m], bias)  # (S, HW, d_latent)
+                           self.ff_blocks[m], self.block_norms[m], bias, return_attn)  # (S, HW, d_latent)
+        if return_attn: return M[1]  # (S, n_blocks, n_latents, HW + n_latents)
         R = self.proj_outs[m](M) * w[layer_index]  # (S, HW, d_llm)
         if self.heatmap_gate:  # residual only where the gaze is: weight relative to the step's largest
             sig = signal.to(w.dtype)
             R = R * (sig / sig.amax(-1, keepdim=True).clamp(min=torch.finfo(sig.dtype).tiny))[..., None]  # (S, HW, 1)
         return R.float()  # (S, HW, d_llm)
+
+    def latent_attention(self, features: torch.Tensor,  # (HW, d_vjepa) one step, or (T, HW, d_vjepa) all steps
+                         scanpath,          # (N, 4) non-empty scanpath
+                         t,                 # scalar time (one step), or (T,) instants / (T, 2) spans
+                         layer_index: int,  # decoder layer being served
+                         llm_H: int, llm_W: int  # visual token grid
+                        ) -> torch.Tensor:
+        "Each latent's attention weight on each visual token, per block: (n_blocks, n_latents, HW) or (T, ...)."
+        feats, times, single = self._check_inputs(features, t, layer_index, llm_H, llm_W)
+        sig = self.gaze_signal(_check_scanpath(scanpath).to(feats.device), times, llm_H, llm_W)
+        A = self.residual_from_signal(feats, sig, layer_index, return_attn=True)[..., :llm_H * llm_W]
+        return A[0] if single else A
 
     def _check_inputs(self, features, t, layer_index, llm_H, llm_W):
         "Features as (T, HW, d_vjepa), times as (T,) or (T, 2), and whether the call was single-step."
@@ -266,7 +285,7 @@ class GazeLens(nn.Module):
                              f"got shape {tuple(times.shape)}")
         return features, times, False
 
-# %% ../nbs/01_model.ipynb #c44c755a
+# %% ../nbs/01_model.ipynb #a73a7cc3
 _LEGACY_DEPTH = {'q_projs': 3, 'k_projs': 3, 'g_projs': 3, 'v_projs': 3, 'block_norms': 3, 'ff_blocks': 4}
 
 def legacy_key_name(key: str  # a key relative to the GazeLens module

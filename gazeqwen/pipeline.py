@@ -18,7 +18,7 @@ from .hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hoo
 log = logging.getLogger('gazeqwen.pipeline')
 
 # %% auto #0
-__all__ = ['log', 'PROTOCOLS', 'VJEPA_IN_MODEL_DIR', 'FROZEN_FIELDS', 'Protocol', 'get_protocol', 'Backbone',
+__all__ = ['log', 'PROTOCOLS', 'VJEPA_IN_MODEL_DIR', 'ANSWER_LETTERS', 'FROZEN_FIELDS', 'Protocol', 'get_protocol', 'Backbone',
            'backbone_fingerprint', 'save_tiny_vjepa', 'pixel_budget', 'load_backbone', 'Prepared', 'prefetched',
            'Skipped', 'prepare_items', 'make_batch', 'option_mask', 'answer_logits', 'answer_loss']
 
@@ -32,9 +32,10 @@ class Protocol:
     times: str              # 'instants' (reference frame times) | 'spans' (decoded frames' spans)
     max_frames_train: int   # qwen-vl-utils frame cap in training
     max_frames_eval: int    # frame cap in evaluation
+    proactive_window: str = 'input_clip'  # 'from_start' ([0, realtime]) | 'input_clip' (GazeLensDataset's proactive_window)
 
-PROTOCOLS = {'reference': Protocol('reference', 'midpoint', 'coord_pe', 'instants', 3, 8),
-             'aligned': Protocol('aligned', 'overlap', 'heatmap', 'spans', 8, 8)}
+PROTOCOLS = {'reference': Protocol('reference', 'midpoint', 'coord_pe', 'instants', 3, 8, 'from_start'),
+             'aligned': Protocol('aligned', 'overlap', 'heatmap', 'spans', 8, 8, 'input_clip')}
 
 def get_protocol(name: str  # 'reference' or 'aligned'
                 ) -> Protocol:
@@ -44,6 +45,7 @@ def get_protocol(name: str  # 'reference' or 'aligned'
 
 # %% ../nbs/12_pipeline.ipynb #59be458a
 VJEPA_IN_MODEL_DIR = 'vjepa_encoder.pt'
+ANSWER_LETTERS = 'ABCDEFGH'  # an item has 2 to 8 options
 
 @dataclasses.dataclass
 class Backbone:
@@ -56,6 +58,7 @@ class Backbone:
     device: torch.device
     min_pixels: int | None = None   # per-frame pixel budget of the processor (frames are resized to it before)
     max_pixels: int | None = None
+    yes_no_ids: list | None = None  # token ids of 'Yes' and 'No' (items asked as Yes/No questions); None: not single tokens
 
     @property
     def pad_id(self) -> int:
@@ -121,7 +124,9 @@ def load_backbone(model_path: str | Path,        # folder of a Qwen2.5-VL (tiny 
     ext = VJEPAFeatureExtractor(device=device, encoder=enc)
     mn, mx = pixel_budget(processor)
     fp = backbone_fingerprint(model_path, vjepa_checkpoint)
-    return Backbone(model, processor, ext, answer_token_ids(processor), fp, torch.device(device), mn, mx)
+    try: yes_no = answer_token_ids(processor, ['Yes', 'No'])
+    except ValueError: yes_no = None
+    return Backbone(model, processor, ext, answer_token_ids(processor, ANSWER_LETTERS), fp, torch.device(device), mn, mx, yes_no)
 
 # %% ../nbs/12_pipeline.ipynb #9bf59932
 @dataclasses.dataclass
@@ -130,8 +135,8 @@ class Prepared:
     question_id: str
     task: str
     video: str                   # video file name
-    answer_index: int            # 0..3
-    n_options: int               # 2 (proactive) or 4
+    answer_index: int            # 0..7
+    n_options: int               # 2 (proactive) to 8
     input_ids: torch.Tensor      # (L,) prompt tokens, video pads included
     mm_token_type_ids: torch.Tensor  # (L,) 0 text, 2 video (Qwen's 3-D rotary positions need it)
     video_grid_thw: torch.Tensor # (3,) T', H, W in 14-px patches
@@ -143,6 +148,7 @@ class Prepared:
     scanpath: torch.Tensor       # (N, 4) clipped scanpath [x, y, midpoint, duration]
     clip_start: float
     clip_end: float
+    yes_no: bool = False         # asked as a Yes/No question: its options A, B are read from the 'Yes', 'No' tokens
 
     @property
     def T(self) -> int: return int(self.video_grid_thw[0])
@@ -225,6 +231,18 @@ def _load_cached(f: Path):
         log.warning('%s: unreadable cache entry (%s); recomputing it', f, str(e).splitlines()[0][:120] if str(e) else type(e).__name__)
         return None
 
+def _item_prompt(bb, it, preamble_for, prompt_for) -> tuple[str, bool]:
+    "(chat text of the item, asked as Yes/No): the default wording, or `prompt_for`'s user text in the chat template."
+    if prompt_for is None: return build_prompt(bb.processor, it.question, it.options, preamble_for(it) if preamble_for else None), False
+    user, yes_no = prompt_for(it)
+    return bb.processor.apply_chat_template([{'role': 'user', 'content': [{'type': 'video'}, {'type': 'text', 'text': user}]}],
+                                            tokenize=False, add_generation_prompt=True), yes_no
+
+def _save_cached(f: Path, d: dict):
+    "Write frozen outputs to the cache atomically (a per-process temporary file, then a rename)."
+    f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f.name + f'.{os.getpid()}.tmp'); torch.save(d, tmp); os.replace(tmp, f)
+
 def prepare_items(items: Sequence[GazeItem],     # dataset items
                   bb: Backbone,                  # frozen backbone
                   max_frames: int = 8,           # frame cap per clip
@@ -233,13 +251,14 @@ def prepare_items(items: Sequence[GazeItem],     # dataset items
                   video_for: Callable | None = None,     # item -> video path to show the model (default item.video)
                   preamble_for: Callable | None = None,  # item -> text before "Question:" (default none)
                   progress: bool = True,         # show a progress bar
-                  on_error: str = 'raise'        # 'raise' | 'skip': a `Skipped` record in the slot of an unpreparable item
+                  on_error: str = 'raise',       # 'raise' | 'skip': a `Skipped` record in the slot of an unpreparable item
+                  prompt_for: Callable | None = None     # item -> (user text, asked as Yes/No) replacing the default wording
                  ) -> list:
     "Prepared items (or `Skipped` records) in input order; frozen outputs come from the cache when present."
     if on_error not in ('raise', 'skip'): raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
     cache = Path(cache_dir) if cache_dir else None
     out: list = [None] * len(items)
-    todo = []
+    todo, yes_no = [], [False] * len(items)
     def fail(i, video, reason, problem):  # a Skipped record, or the error naming file and question
         s = Skipped(items[i].question_id, items[i].task, str(video), reason, problem)
         if on_error == 'raise': raise GazeDataError(f'{problem} (question {s.question_id})', str(video))
@@ -248,7 +267,7 @@ def prepare_items(items: Sequence[GazeItem],     # dataset items
         video = Path(video_for(it)) if video_for else Path(it.video)
         if not video.is_file():
             fail(i, video, 'missing video', 'video not found'); continue
-        text = build_prompt(bb.processor, it.question, it.options, preamble_for(it) if preamble_for else None)
+        text, yes_no[i] = _item_prompt(bb, it, preamble_for, prompt_for)
         key = _key(bb.cache_id, _file_id(video), it.clip_start, it.clip_end, max_frames, text)
         f = cache / key[:2] / f'{key}.pt' if cache else None
         if f is not None and f.is_file() and (d := _load_cached(f)) is not None: out[i] = d
@@ -274,16 +293,14 @@ def prepare_items(items: Sequence[GazeItem],     # dataset items
         for ((i, _, _, f), _), d in zip(ok, frozen):
             if d is None: continue
             out[i] = d
-            if f is not None:
-                f.parent.mkdir(parents=True, exist_ok=True)
-                tmp = f.with_name(f.name + f'.{os.getpid()}.tmp'); torch.save(d, tmp); os.replace(tmp, f)
+            if f is not None: _save_cached(f, d)
         bar.update(len(chunk))
     bar.close()
     return [d if isinstance(d, Skipped) else
             Prepared(question_id=it.question_id, task=it.task, video=Path(it.video).name, answer_index=it.answer_index,
                      n_options=len(it.options), scanpath=it.scanpath.float(), clip_start=float(it.clip_start),
-                     clip_end=float(it.clip_end), **{k: d[k] for k in FROZEN_FIELDS})
-            for it, d in zip(items, out)]
+                     clip_end=float(it.clip_end), yes_no=yn, **{k: d[k] for k in FROZEN_FIELDS})
+            for it, d, yn in zip(items, out, yes_no)]
 
 # %% ../nbs/12_pipeline.ipynb #b5f9bf5e
 def make_batch(batch: Sequence[Prepared],  # prepared items
@@ -304,10 +321,13 @@ def make_batch(batch: Sequence[Prepared],  # prepared items
                 second_per_grid_ts=torch.tensor([p.second_per_grid_ts for p in batch], device=device),
                 mm_encoder_outputs={'video': vision}, logits_to_keep=1)
 
-def option_mask(batch: Sequence[Prepared]  # prepared items
+def option_mask(batch: Sequence[Prepared],  # prepared items
+                k: int | None = None        # letters scored; None: max(4, the batch's largest option count)
                ) -> torch.Tensor:
-    "(B, 4) bool, True where the letter is one of the item's options."
-    return torch.arange(4)[None, :] < torch.tensor([p.n_options for p in batch])[:, None]
+    "(B, K) bool, True where the letter is one of the item's options."
+    n = torch.tensor([p.n_options for p in batch])
+    k = max(4, int(n.max())) if k is None else k
+    return torch.arange(k)[None, :] < n[:, None]
 
 def answer_logits(bb: Backbone,                  # backbone (model possibly with LoRA)
                   batch: Sequence[Prepared],     # prepared items
@@ -315,7 +335,7 @@ def answer_logits(bb: Backbone,                  # backbone (model possibly with
                   protocol: Protocol | None = None,    # decides the frame times f_theta sees
                   scanpaths: Sequence | None = None    # per-row scanpaths overriding the items' (shuffled-gaze control)
                  ) -> torch.Tensor:
-    "(B, 4) float32 logits of the answer letters at the last position (−∞ for absent options)."
+    "(B, K) float32 logits of the answer letters at the last position (−∞ for absent options), K = max(4, most options)."
     kw = make_batch(batch, bb.pad_id, bb.device)
     if ctx is None:
         logits = bb.model(**kw).logits
@@ -324,17 +344,24 @@ def answer_logits(bb: Backbone,                  # backbone (model possibly with
         with ctx.active([s.to(bb.device) for s in sps], [p.frame_times(protocol) for p in batch],
                         backbone_features=[p.features.to(bb.device) for p in batch]):
             logits = bb.model(**kw).logits
-    out = logits[:, -1, bb.letter_ids].float()                                  # (B, 4)
-    return out.masked_fill(~option_mask(batch).to(out.device), float('-inf'))
+    mask = option_mask(batch).to(logits.device)                                 # (B, K)
+    if mask.shape[1] > len(bb.letter_ids): raise ValueError(f'{mask.shape[1]} options; the backbone scores {len(bb.letter_ids)} letters')
+    out = logits[:, -1, bb.letter_ids[:mask.shape[1]]].float()                  # (B, K)
+    yn = [r for r, p in enumerate(batch) if getattr(p, 'yes_no', False)]
+    if yn:
+        if bb.yes_no_ids is None: raise ValueError("Yes/No items need 'Yes' and 'No' to be single tokens of the tokenizer")
+        out[yn, :2] = logits[yn, -1][:, bb.yes_no_ids].float()
+    return out.masked_fill(~mask, float('-inf'))
 
-def answer_loss(logits: torch.Tensor,   # (B, 4) answer logits (−∞ for absent options)
+def answer_loss(logits: torch.Tensor,   # (B, K) answer logits (−∞ for absent options)
                 batch: Sequence[Prepared],  # the items (answers and option counts)
                 label_smoothing: float = 0.1  # spread over the item's real options
                ) -> torch.Tensor:
-    "Mean cross-entropy over the real options with label smoothing (REFERENCE 7: 0.1)."
-    mask = option_mask(batch).to(logits.device)
+    "Mean cross-entropy over the real options with label smoothing (the reference recipe: 0.1)."
+    K = logits.shape[1]
+    mask = option_mask(batch, K).to(logits.device)
     n = mask.sum(1, keepdim=True).float()
-    target = F.one_hot(torch.tensor([p.answer_index for p in batch], device=logits.device), 4).float()
-    target = (target * (1 - label_smoothing) + label_smoothing / n) * mask                  # (B, 4)
+    target = F.one_hot(torch.tensor([p.answer_index for p in batch], device=logits.device), K).float()
+    target = (target * (1 - label_smoothing) + label_smoothing / n) * mask                  # (B, K)
     logp = torch.log_softmax(logits, -1).masked_fill(~mask, 0.0)
     return -(target * logp).sum(1).mean()

@@ -11,10 +11,11 @@ from .stats import (TASKS, OVERALL, MACRO, StatsError, read_predictions, accurac
 from .utils import repo_root, write_json, read_jsonl
 
 # %% auto #0
-__all__ = ['MODES', 'PROTOCOLS', 'COMPARISONS', 'GAZE_FREE_TASKS', 'DEFAULT_LABEL', 'ReportError', 'task_groups',
-           'find_predictions', 'skip_note', 'load_results', 'group_markdown', 'paired_name', 'render_tables', 'wilson',
-           'plot_accuracy', 'plot_discordant', 'pick_example', 'plot_example', 'run_tables', 'rewrite_readme',
-           'ReportConfig', 'report', 'report_cli']
+__all__ = ['MODES', 'PROTOCOLS', 'COMPARISONS', 'GAZE_FREE_TASKS', 'DEFAULT_LABEL', 'SEED_PAIR', 'SHUFFLED', 'DRAWS',
+           'ReportError', 'task_groups', 'find_predictions', 'skip_note', 'load_results', 'group_markdown',
+           'paired_name', 'render_tables', 'wilson', 'plot_accuracy', 'plot_discordant', 'pick_example', 'plot_example',
+           'run_tables', 'seed_folders', 'seed_rows', 'pooled_rows', 'seeds_markdown', 'draws_markdown', 'seed_tables',
+           'full_timing', 'rewrite_readme', 'ReportConfig', 'report', 'report_cli']
 
 # %% ../nbs/17_report.ipynb #81b4b1f8
 MODES = ('no_gaze', 'lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt')
@@ -322,6 +323,144 @@ def run_tables(results_dir: Path | str  # results folder
     return {**files, **_stage0_table(results_dir), **_benchmark_table(results_dir)}
 
 # %% ../nbs/17_report.ipynb #615149d7
+from .stats import align, mcnemar_p, stratified_exact_p, cmh_matched
+
+SEED_PAIR = ('lora_only', 'gazeqwen')  # (A, B) of the seed tables
+SHUFFLED = 'gazeqwen_shuffled_gaze'    # the shuffled-gaze control
+DRAWS = {'tuning': '.', 'confirmation': 'confirm'}  # draw: its folder under the results folder
+
+def seed_folders(results_dir: Path | str,  # results folder
+                 draw: str = 'tuning'      # 'tuning' | 'confirmation'
+                ) -> dict:
+    "{seed: folder with that seed's `<run>/predictions.jsonl`} of one draw (only folders holding predictions)."
+    if draw not in DRAWS: raise ReportError(f'unknown draw {draw!r}; draws are {list(DRAWS)}')
+    r = Path(results_dir); base = r / DRAWS[draw]
+    out = {0: r} if draw == 'tuning' and find_predictions(r) else {}
+    for d in base.glob('seed*'):
+        if d.name[4:].isdigit() and find_predictions(d): out[int(d.name[4:])] = d
+    return dict(sorted(out.items()))
+
+def seed_rows(folders: dict,         # {seed: folder}, from `seed_folders`
+              protocol: str,         # 'aligned' | 'reference'
+              groups: dict = None    # {group: tasks} (default `task_groups()`)
+             ) -> list[dict]:
+    "One dict per (seed, task group): acc_a, acc_b, delta, b, c, p (exact McNemar), acc_shuffled, n."
+    groups, rows, qids = groups or task_groups(), [], {}
+    a, b = SEED_PAIR
+    for s, f in folders.items():
+        preds = load_results(f).get(protocol, {})
+        if a not in preds or b not in preds: continue
+        for g, tasks in groups.items():
+            m = align(*(preds[k][preds[k].task.isin(tasks)] for k in (a, b)))
+            if not len(m): continue
+            q = frozenset(m.question_id)
+            if qids.setdefault(g, (s, f, q))[2] != q:
+                s0, f0, _ = qids[g]
+                raise ReportError(f'{f} (seed {s}) and {f0} (seed {s0}) hold different {protocol} {g} questions: '
+                                  'every seed must be evaluated on the same items')
+            ca, cb = m.correct_a.to_numpy(bool), m.correct_b.to_numpy(bool)
+            nb, nc = int((ca & ~cb).sum()), int((~ca & cb).sum())
+            sh = preds.get(SHUFFLED)
+            sh = None if sh is None else float(sh[sh.task.isin(tasks)].correct.astype(bool).mean())
+            rows.append(dict(seed=s, group=g, n=len(m), acc_a=float(ca.mean()), acc_b=float(cb.mean()),
+                             delta=float(cb.mean() - ca.mean()), b=nb, c=nc, p=mcnemar_p(nb, nc), acc_shuffled=sh))
+    return rows
+
+def pooled_rows(rows: list  # `seed_rows` output
+               ) -> list[dict]:
+    "One dict per task group across seeds: mean/min/max Δ, Σb, Σc, stratified exact p, CMH χ² and p, mean accuracies."
+    out = []
+    for g in dict.fromkeys(r['group'] for r in rows):
+        rs = [r for r in rows if r['group'] == g]
+        bs, cs, d = [r['b'] for r in rs], [r['c'] for r in rs], [r['delta'] for r in rs]
+        chi2, p_cmh = cmh_matched(bs, cs)
+        sh = [r['acc_shuffled'] for r in rs if r['acc_shuffled'] is not None]
+        out.append(dict(group=g, seeds=[r['seed'] for r in rs], n=rs[0]['n'], delta_mean=float(np.mean(d)),
+                        delta_min=min(d), delta_max=max(d), b=sum(bs), c=sum(cs), p_stratified=stratified_exact_p(bs, cs),
+                        cmh_chi2=chi2, p_cmh=p_cmh, acc_a_mean=float(np.mean([r['acc_a'] for r in rs])),
+                        acc_b_mean=float(np.mean([r['acc_b'] for r in rs])),
+                        acc_shuffled_mean=float(np.mean(sh)) if len(sh) == len(rs) else None))
+    return out
+
+# %% ../nbs/17_report.ipynb #58e05b84
+def _sign(x): return f'{100 * x:+.1f}'
+
+def seeds_markdown(rows: list,    # `seed_rows` of one draw and protocol
+                   pooled: list   # `pooled_rows(rows)`
+                  ) -> str:
+    "Per-seed table, then the across-seeds table."
+    a, b = SEED_PAIR
+    lines = [f'| seed | tasks | {a} (%) | {b} (%) | Δ | b | c | exact McNemar p | {b}, shuffled gaze (%) | n |',
+             '|---|---|---|---|---|---|---|---|---|---|']
+    for r in rows:
+        lines.append(f"| {r['seed']} | {r['group']} | {_pct(r['acc_a'])} | {_pct(r['acc_b'])} | {_sign(r['delta'])} | "
+                     f"{r['b']} | {r['c']} | {fmt_p(r['p'])} | {_pct(r['acc_shuffled'])} | {r['n']} |")
+    lines += ['', '| tasks | seeds | mean Δ | min Δ | max Δ | Σ b | Σ c | stratified exact p | CMH p | '
+              f'{a}, mean (%) | {b}, mean (%) | {b}, shuffled gaze, mean (%) |', '|' + '---|' * 12]
+    for r in pooled:
+        lines.append(f"| {r['group']} | {', '.join(map(str, r['seeds']))} | {_sign(r['delta_mean'])} | {_sign(r['delta_min'])} | "
+                     f"{_sign(r['delta_max'])} | {r['b']} | {r['c']} | {fmt_p(r['p_stratified'])} | {fmt_p(r['p_cmh'])} | "
+                     f"{_pct(r['acc_a_mean'])} | {_pct(r['acc_b_mean'])} | {_pct(r['acc_shuffled_mean'])} |")
+    return '\n'.join(lines)
+
+def draws_markdown(pooled: dict  # {(protocol, draw): `pooled_rows`}
+                  ) -> str:
+    "The tuning and the confirmation draw side by side, per protocol and task group."
+    a, b = SEED_PAIR
+    lines = [f'| protocol | tasks | draw | seeds | {a}, mean (%) | {b}, mean (%) | mean Δ | min Δ | max Δ | '
+             f'stratified exact p | CMH p | {b}, shuffled gaze, mean (%) |', '|' + '---|' * 12]
+    for proto in PROTOCOLS:
+        groups = dict.fromkeys(r['group'] for (p, _), rs in pooled.items() if p == proto for r in rs)
+        for g in groups:
+            for draw in DRAWS:
+                r = next((r for r in pooled.get((proto, draw), []) if r['group'] == g), None)
+                if r is None: continue
+                lines.append(f"| {proto} | {g} | {draw} | {', '.join(map(str, r['seeds']))} | {_pct(r['acc_a_mean'])} | "
+                             f"{_pct(r['acc_b_mean'])} | {_sign(r['delta_mean'])} | {_sign(r['delta_min'])} | "
+                             f"{_sign(r['delta_max'])} | {fmt_p(r['p_stratified'])} | {fmt_p(r['p_cmh'])} | "
+                             f"{_pct(r['acc_shuffled_mean'])} |")
+    return '\n'.join(lines)
+
+def seed_tables(results_dir: Path | str,     # results folder
+                label: str = DEFAULT_LABEL   # caption
+               ) -> tuple[dict, dict]:
+    "({relative path: markdown}, summary) of the seed and confirmation-draw tables; empty while no seed beyond 0 exists."
+    results_dir, files, summary, pooled = Path(results_dir), {}, {}, {}
+    folders = {d: seed_folders(results_dir, d) for d in DRAWS}
+    if len(folders['tuning']) < 2 and not folders['confirmation']: return files, summary  # the default preset alone
+    what = {'tuning': 'the tuning draw (the benchmark the recipe was chosen on)',
+            'confirmation': 'the confirmation draw (same settings, another master seed; nothing chosen on it)'}
+    for draw, fs in folders.items():
+        for proto in PROTOCOLS:
+            rows = seed_rows(fs, proto)
+            if not rows: continue
+            pooled[proto, draw] = pr = pooled_rows(rows)
+            name = f"tables/{'seeds' if draw == 'tuning' else 'confirm'}_{proto}.md"
+            files[name] = _caption(label, proto, f', {what[draw]}; {SEED_PAIR[1]} (B) vs {SEED_PAIR[0]} (A) per training '
+                                   'seed, then across seeds') + seeds_markdown(rows, pr)
+            summary.setdefault(draw, {})[proto] = dict(seeds=rows, pooled=pr)
+    if pooled: files['tables/draws.md'] = (f'*{label}; the tuning and the confirmation draw (the test split of each), '
+                                           'mean over training seeds.*\n\n' + draws_markdown(pooled))
+    return files, summary
+
+def full_timing(results_dir: Path | str  # results folder
+               ) -> dict:
+    "{'tables/timing_full.md': markdown}: wall clock of the default preset's runs and of the full preset's additions."
+    r = Path(results_dir)
+    groups = {'`make reproduce` (default preset): every run': sorted(f for f in r.glob('*/run.json') if f.parent.name != 'report_full'),
+              '`make reproduce-full` adds: trainings of seeds 1 and 2': sorted(r.glob('seed*/train_*/run.json')),
+              '`make reproduce-full` adds: their evaluations': sorted(r.glob('seed*/eval_*/run.json')),
+              '`make reproduce-full` adds: evaluations on the confirmation draw': sorted(r.glob('confirm/**/run.json')),
+              '`make reproduce-full` adds: the final report': sorted(r.glob('report_full/run.json'))}
+    if not any(v for k, v in groups.items() if 'adds' in k): return {}
+    rows = ['| runs | count | wall clock, sum (min) |', '|---|---|---|']
+    for k, fs in groups.items():
+        secs = [json.loads(f.read_text()).get('seconds') for f in fs]
+        rows.append(f'| {k} | {len(fs)} | {sum(x for x in secs if x) / 60:.1f} |')
+    return {'tables/timing_full.md': '\n'.join(rows) + "\n\nSums of each run's wall clock (`run.json`); building the embedded "
+            'default and generating the confirmation draw are not runs and are not included. Times change from one run to the next.'}
+
+# %% ../nbs/17_report.ipynb #bb409413
 def rewrite_readme(root: Path | None = None  # repository root (default: this one)
                   ) -> Path:
     "Regenerate README.md from nbs/index.ipynb with tools/readme.py."
@@ -354,11 +493,14 @@ def report(results_dir: Path | str = 'results',  # folder with `<run>/prediction
     results_dir, label = Path(results_dir), label or DEFAULT_LABEL
     files, summary = render_tables(results_dir, label, n_boot, seed)
     files.update(run_tables(results_dir))
+    seed_files, seed_summary = seed_tables(results_dir, label)  # empty unless the full preset's runs exist
+    files.update(seed_files); files.update(full_timing(results_dir))
     out = []
     for rel, text in files.items():
         p = results_dir / rel; p.parent.mkdir(parents=True, exist_ok=True); p.write_text(text + '\n'); out.append(p)
     out.append(write_json(results_dir / 'tables' / 'summary.json', summary))
     out.append(write_json(results_dir / 'report.json', dict(label=label, n_boot=n_boot, seed=seed)))
+    if seed_summary: out.append(write_json(results_dir / 'tables' / 'seeds.json', seed_summary))
     if figures:
         for proto, preds in load_results(results_dir).items():
             out.append(plot_accuracy(preds, proto, label, results_dir / 'figures' / f'accuracy_{proto}.png'))
@@ -372,7 +514,7 @@ def report(results_dir: Path | str = 'results',  # folder with `<run>/prediction
         else: print(f'README not rewritten: {results_dir} is not the repository results/ folder its markers name')
     return out
 
-# %% ../nbs/17_report.ipynb #7eeb5716
+# %% ../nbs/17_report.ipynb #2971b49f
 def report_cli(argv: list | None = None  # arguments after `gazeqwen report`
               ) -> int:
     "Command line of `report`."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json, os, random
 from pathlib import Path
 from typing import Iterable
-from .data import GazeDataError, read_qa_json, _need
+from .data import GazeDataError, read_qa_json, entry_video
 
 # %% auto #0
 __all__ = ['SPLITS', 'collect_video_names', 'make_split', 'save_split', 'load_split']
@@ -22,7 +22,7 @@ def collect_video_names(qa_files: Iterable[str | Path],  # StreamGaze QA JSON fi
             if on_error == 'raise': raise
             continue
         for i, e in enumerate(entries):
-            try: names.add(Path(_need(e, 'video_path', str, 'entry')).name)
+            try: names.add(entry_video(e))
             except GazeDataError as err:
                 if on_error == 'raise': raise err.at(f'{f} entry {i}')
     return sorted(names)

@@ -351,7 +351,7 @@ def embedded_default(workdir: Path | str = 'cache/embedded',  # cache folder
     if preset not in PRESETS: raise ValueError(f'unknown preset {preset!r}; use one of {sorted(PRESETS)}')
     workdir = Path(workdir)
     scfg = SynthConfig.default(**{'option_order': 'canonical', **PRESETS[preset]['synth'], **(synth_overrides or {})})
-    data_root = workdir / f'data-{preset}-{_hash(dataclasses.asdict(scfg))}'
+    data_root = workdir / f'data-{preset}-{_hash(scfg.fingerprint())}'
     if not (data_root / '.complete').is_file():
         tmp = data_root.with_name(data_root.name + '.tmp')
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,11 +14,12 @@ __all__ = ['TASKS', 'LETTERS', 'PRED_KEYS', 'OVERALL', 'MACRO', 'PAPER_TABLE', '
            'as_predictions', 'read_predictions', 'load_predictions', 'accuracy_table', 'mcnemar_p', 'mcnemar_p_exact',
            'holm', 'bootstrap_deltas', 'percentile_ci', 'align', 'paired', 'fmt_p', 'table_markdown',
            'accuracy_markdown', 'counts_for', 'infer_n', 'discordant_splits', 'mcnemar_p_range', 'overall_from_tasks',
-           'reported_p_interval', 'audit_task', 'macro_completions']
+           'reported_p_interval', 'audit_task', 'macro_completions', 'stratified_null', 'stratified_exact_p_exact',
+           'stratified_exact_p', 'cmh_matched', 'matched_pair_tables']
 
 # %% ../nbs/14_stats.ipynb #048bcd3e
 TASKS = ('OTP', 'NFI', 'GSM', 'SR', 'FAP', 'OAR', 'OI-E', 'OI-H', 'GTA', 'OAA')  # StreamGaze task order
-LETTERS = ('A', 'B', 'C', 'D')
+LETTERS = ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H')
 PRED_KEYS = ('question_id', 'task', 'video', 'answer', 'prediction', 'probs', 'correct', 'mode')
 OVERALL, MACRO = 'Overall (micro)', 'Overall (macro)'  # row labels of the summary rows
 
@@ -46,8 +47,10 @@ def check_row(row,                # one parsed prediction
     for k in ('answer', 'prediction'):
         if r[k] not in LETTERS: raise StatsError(f'{where}: {k} must be one of {LETTERS}, got {r[k]!r}')
     p = r['probs']
-    if not (isinstance(p, (list, tuple, np.ndarray)) and len(p) == 4 and all(_is_num(v) for v in p)):
-        raise StatsError(f'{where}: probs must be four numbers, got {p!r}')
+    if not (isinstance(p, (list, tuple, np.ndarray)) and 4 <= len(p) <= len(LETTERS) and all(_is_num(v) for v in p)):
+        raise StatsError(f'{where}: probs must be 4 to {len(LETTERS)} numbers, got {p!r}')
+    for k in ('answer', 'prediction'):
+        if LETTERS.index(r[k]) >= len(p): raise StatsError(f'{where}: {k} {r[k]!r} has no probability among the {len(p)} probs')
     p = [float(v) for v in p]
     if not all(math.isfinite(v) and -1e-6 <= v <= 1 + 1e-6 for v in p) or abs(sum(p) - 1) > 1e-3:
         raise StatsError(f'{where}: probs must be finite, in [0, 1] and sum to 1 (±1e-3), got {p}')
@@ -337,7 +340,7 @@ def overall_from_tasks(ns,    # questions per task
     return dict(micro=float((ns * accs).sum() / ns.sum()), macro=float(accs.mean()), n=int(ns.sum()))
 
 # %% ../nbs/14_stats.ipynb #4070e593
-PAPER_TABLE = {  # REFERENCE 8, quoted: task: (no_gaze %, GazeQwen %, reported Δ, reported p)
+PAPER_TABLE = {  # the paper's table, quoted: task: (no_gaze %, GazeQwen %, reported Δ, reported p)
     'OTP': (37.3, 64.4, 27.1, '0.002'), 'NFI': (36.9, 70.2, 33.3, '<0.001'), 'FAP': (33.1, 45.9, 12.8, '0.005'),
     'OAR': (51.2, 81.3, 30.1, '<0.001'), 'OI-E': (54.8, 62.2, 7.4, '0.038'), 'OI-H': (50.0, 76.2, 26.2, '<0.001'),
     'GTA': (65.6, 63.6, -1.9, '0.729'), 'OAA': (51.4, 74.3, 22.9, '<0.001'), 'Overall': (50.4, 70.3, 20.0, '<0.001')}
@@ -374,3 +377,60 @@ def macro_completions(overall: float,   # reported overall, percent
     tot = s + sum(100 * g / n for g, n in zip(grids, unknown_ns))
     hit = np.abs(tot / T - overall) <= half
     return [tuple(int(g[i]) for g in grids) for i in zip(*np.nonzero(hit))]
+
+# %% ../nbs/14_stats.ipynb #c8beb4bd
+def _discordant_lists(bs, cs):
+    bs, cs = [int(b) for b in bs], [int(c) for c in cs]
+    if len(bs) != len(cs) or not bs: raise StatsError(f'need one (b, c) per seed, got b={bs}, c={cs}')
+    bad = [(b, c) for b, c in zip(bs, cs) if b < 0 or c < 0]
+    if bad: raise StatsError(f'discordant counts must be >= 0, got {bad}')
+    return bs, cs
+
+def stratified_null(ns  # discordant total b_s + c_s of each seed
+                   ) -> list[int]:
+    "Null counts of B = Σ b_s: the convolution of the seeds' Binomial(n_s, 1/2) counts (divide by 2^Σn_s)."
+    dist = [1]
+    for n in ns:
+        row = [math.comb(int(n), k) for k in range(int(n) + 1)]
+        dist = [sum(dist[i] * row[k - i] for i in range(max(0, k - len(row) + 1), min(k, len(dist) - 1) + 1))
+                for k in range(len(dist) + len(row) - 1)]
+    return dist
+
+def stratified_exact_p_exact(bs,  # per seed: A right, B wrong
+                             cs   # per seed: A wrong, B right
+                            ) -> Fraction:
+    "Exact two-sided p of the stratified test, as a fraction, by convolution."
+    bs, cs = _discordant_lists(bs, cs)
+    ns = [b + c for b, c in zip(bs, cs)]
+    dist, B, tot = stratified_null(ns), sum(bs), 2 ** sum(ns)
+    lo, hi = Fraction(sum(dist[:B + 1]), tot), Fraction(sum(dist[B:]), tot)
+    return min(Fraction(1), 2 * min(lo, hi))
+
+def stratified_exact_p(bs,  # per seed: A right, B wrong
+                       cs   # per seed: A wrong, B right
+                      ) -> float:
+    "Exact two-sided p of the stratified test (conditional on each seed's discordant total)."
+    return float(stratified_exact_p_exact(bs, cs))
+
+def cmh_matched(bs,                       # per seed: A right, B wrong
+                cs,                       # per seed: A wrong, B right
+                correction: bool = False  # continuity correction
+               ) -> tuple[float, float]:
+    "(χ², p) of Cochran–Mantel–Haenszel over seeds, every question a stratum: reduces to the discordant counts."
+    from scipy.stats import chi2
+    bs, cs = _discordant_lists(bs, cs)
+    B, C = sum(bs), sum(cs)
+    if B + C == 0: return (0.0, 1.0)
+    stat = max(abs(B - C) - (1 if correction else 0), 0) ** 2 / (B + C)
+    return float(stat), float(chi2.sf(stat, 1))
+
+# %% ../nbs/14_stats.ipynb #0606a315
+def matched_pair_tables(b: int,    # A right, B wrong
+                        c: int,    # A wrong, B right
+                        n11: int,  # both right
+                        n00: int   # both wrong
+                       ) -> np.ndarray:
+    "(2, 2, n) array: one run × outcome table per question of one seed (for `StratifiedTable`)."
+    kinds = ([[1, 0], [0, 1]], b), ([[0, 1], [1, 0]], c), ([[1, 0], [1, 0]], n11), ([[0, 1], [0, 1]], n00)
+    tabs = [t for t, k in kinds for _ in range(int(k))]
+    return np.array(tabs, dtype=float).transpose(1, 2, 0) if tabs else np.zeros((2, 2, 0))

@@ -9,12 +9,13 @@ from .utils import real_fixtures, to_jsonable
 
 # %% auto #0
 __all__ = ['NAMES', 'SHAPE_OF', 'VERB_OF', 'COLOURS', 'PATTERNS', 'TASK_FILES', 'TASKS', 'PAST', 'PRESENT', 'PROACTIVE',
-           'TASK_NEEDS', 'TASK_TYPE', 'FIXATION_COLUMNS', 'GAZE_COLUMNS', 'STAGE0_KINDS', 'QUADRANTS', 'SynthConfig',
-           'camera_path', 'make_objects', 'visibility', 'simulate_video', 'dispersion_fixations', 'object_sprite',
-           'table_texture', 'render_frames', 'write_video', 'mmss', 'LetterBalancer', 'arrange_options',
-           'video_questions', 'reference_split', 'fixation_csv_text', 'gaze_csv_text', 'video_meta', 'generate_dataset',
-           'parse_time', 'load_synth', 'clip_window', 'oracle_probs', 'oracle_report', 'make_stage0_questions',
-           'write_stage0', 'render_gaze_overlay', 'plot_frame_grid', 'plot_scanpath_timeline', 'synth_cli']
+           'TASK_NEEDS', 'LATER_SETTINGS', 'TASK_TYPE', 'FIXATION_COLUMNS', 'GAZE_COLUMNS', 'STAGE0_KINDS', 'QUADRANTS',
+           'SynthConfig', 'camera_path', 'make_objects', 'visibility', 'simulate_video', 'dispersion_fixations',
+           'object_sprite', 'table_texture', 'render_frames', 'write_video', 'mmss', 'LetterBalancer',
+           'arrange_options', 'wide_options', 'video_questions', 'reference_split', 'fixation_csv_text',
+           'gaze_csv_text', 'video_meta', 'generate_dataset', 'parse_time', 'load_synth', 'clip_window', 'oracle_probs',
+           'oracle_report', 'make_stage0_questions', 'write_stage0', 'render_gaze_overlay', 'plot_frame_grid',
+           'plot_scanpath_timeline', 'synth_cli']
 
 # %% ../nbs/09_synth.ipynb #c07388f2
 NAMES = ('ball', 'box', 'cone', 'donut', 'bottle', 'tray', 'gem', 'cross', 'bowl', 'nut', 'egg', 'arrow')
@@ -79,6 +80,7 @@ class SynthConfig:
     sr_polarity: str = 'visible'       # SR asks which object WAS ('visible') or was NOT ('not_visible') in view
     proactive_window_s: float = 8.0    # each proactive test point's clip is [max(q, rt - window), rt]
     crf: int = 18                      # H.264 quality
+    oar_options: int = 4               # options per OAR question, 2..8 (StreamGaze's OAR generator has no cap)
 
     def __post_init__(self):
         for k in ('object_size', 'hold_s', 'turn_s', 'place_s', 'fix_dur_s', 'gap_s', 'first_action_s', 'action_every_s', 'push_dist'):
@@ -100,12 +102,21 @@ class SynthConfig:
                              'time fits between fixations')
         if self.saccade_min_step <= 0.15:
             raise ValueError('SynthConfig.saccade_min_step must exceed the detector radius 0.15')
+        if not 2 <= self.oar_options <= len(COLOURS):
+            raise ValueError(f'SynthConfig.oar_options={self.oar_options}: need 2..{len(COLOURS)} (one colour per option)')
         if self.width < 56 or self.height < 56 or self.fps < 1 or self.duration_s * self.fps < 40:
             raise ValueError(f'SynthConfig: frames {self.width}x{self.height} at {self.fps} fps for {self.duration_s} s '
                              'is too small (need >= 56 px and >= 40 frames)')
 
     @property
     def n_frames(self) -> int: return int(round(self.duration_s * self.fps))
+
+    def fingerprint(self) -> dict:
+        "The settings naming a generated dataset: every field, except later additions while at their old behaviour's value."
+        d = dataclasses.asdict(self)
+        for k, v in LATER_SETTINGS.items():
+            if d[k] == v: del d[k]
+        return d
 
     @classmethod
     def small(cls, **kw):
@@ -116,6 +127,9 @@ class SynthConfig:
     def default(cls, **kw):
         "The benchmark preset (>= 60 test-split questions per task)."
         return cls(**kw)
+
+# %% ../nbs/09_synth.ipynb #a1fd5235
+LATER_SETTINGS = {'oar_options': 4}  # settings added after datasets were cached by name, with the value that keeps the old output
 
 # %% ../nbs/09_synth.ipynb #595dbc53
 def camera_path(cfg: SynthConfig,  # generator settings
@@ -529,7 +543,7 @@ def arrange_options(answer,  # answer key (name, colour or tuple of names)
     keys = tr[:target] + [answer] + tr[target:]
     return keys, target
 
-# %% ../nbs/09_synth.ipynb #34e792f5
+# %% ../nbs/09_synth.ipynb #62c3bd45
 _QTEXT = {
     'OTP': 'After looking at the {X}, which object did the user look at next?',
     'NFI': 'Which of the following objects did the user not look at in the video so far?',
@@ -666,7 +680,7 @@ def _present_candidates(gt, rng, out: dict):
         t = pick(times); fe = _fr(gt, t)
         pool = [i for i in range(K) if i != X and full[i, fe]]
         if len(pool) >= 3:
-            out['OAR'].append(dict(t=t, key=k, answer=objs[X]['colour'],
+            out['OAR'].append(dict(t=t, key=k, answer=objs[X]['colour'], pool=[objs[i]['colour'] for i in pool],
                                    triples=[[objs[i]['colour'] for i in c] for c in combos(pool)]))
             out['OI-H'].append(dict(t=t, key=k, answer=nm[X], triples=[[nm[i] for i in c] for c in combos(pool)]))
         out['OI-E'].append(dict(t=t, key=k, answer=nm[X], triples=combos(absent)))
@@ -722,6 +736,23 @@ _NSLOT = lambda n: NAMES.index(n) * 4 // len(NAMES)      # ball box cone | donut
 _CSLOT = lambda c: _CRANK[c] * 4 // len(COLOURS)         # red green | blue yellow | orange purple | white black
 _SLOT = {'OAR': _CSLOT, 'GSM': None}
 
+def wide_options(answer,  # answer key
+                 near: list,  # preferred distractors (e.g. colours of other objects visible now)
+                 others: list,  # further distractors when `near` has too few
+                 n: int,  # number of options
+                 target: int,  # desired answer position 0..n-1 (order 'shuffled')
+                 order: str,  # 'shuffled', 'canonical' or 'slot' (both sorted by `rank`)
+                 rank,  # key -> sortable canonical rank
+                 rng: np.random.Generator  # the video's random generator
+                ) -> tuple[list, int]:
+    "Option keys for an n-option question (n != 4) and the answer position."
+    pool = [k for k in dict.fromkeys([*(near[i] for i in rng.permutation(len(near))), *(others[i] for i in rng.permutation(len(others)))]) if k != answer]
+    if len(pool) < n - 1: raise ValueError(f'{n} options need {n - 1} distractors, found {len(pool)}')
+    d = pool[:n - 1]
+    if order == 'shuffled':
+        d = [d[i] for i in rng.permutation(n - 1)]; return d[:target] + [answer] + d[target:], target
+    keys = sorted([answer, *d], key=rank); return keys, keys.index(answer)
+
 def video_questions(cfg: SynthConfig,  # generator settings
                     stem: str,  # video file stem
                     gt: dict,  # from `simulate_video`
@@ -740,7 +771,7 @@ def video_questions(cfg: SynthConfig,  # generator settings
             gtq = dict(task=task, qa_file=TASK_FILES[task], video=stem + '.mp4', key_fixation=c['key'], X=xname)
             if task in PROACTIVE:
                 q = int(c['t']); W = cfg.proactive_window_s
-                info = [dict(realtime=float(rt), type=int(y), input_video_clip=[float(max(q, rt - W)), float(rt)])
+                info = [dict(realtime=mmss(rt), type=int(y), input_video_clip=[float(max(q, rt - W)), float(rt)])
                         for rt, y, _ in c['points']]
                 entry = dict(video_path=stem + '.mp4', response_time=f"[{mmss(q)} - {mmss(c['points'][-1][0])}]",
                              questions=[dict(question=_QTEXT[task + ('+' if task == 'SR' and cfg.sr_polarity == 'visible' else '')].format(X=c['label']), time_stamp=mmss(q),
@@ -748,22 +779,24 @@ def video_questions(cfg: SynthConfig,  # generator settings
                 gtq.update(time_s=q, points=[dict(realtime=float(rt), type=int(y), fixation=k) for rt, y, k in c['points']])
                 out.append((task, entry, gtq)); continue
             t = int(round(fx[c['key']]['start_s'])) if cfg.reference_timing else int(c['t'])
-            target = balancer.next(task)
+            n_opt = cfg.oar_options if task == 'OAR' else 4
+            target = balancer.next(task, n_opt)
             coloured = cfg.option_labels == 'colour_name' and task not in ('OAR', 'OI-E')  # OI-E: absent objects
             lab = (lambda n: f"{by_name[n]['colour']} {n}") if coloured else (lambda n: n)
             rank, slot = _RANK.get(task, NAMES.index), _SLOT.get(task, _NSLOT)
             if coloured and task != 'GSM':  # order by the object's colour in this video (unique per video)
                 rank, slot = (lambda n: _CRANK[by_name[n]['colour']]), (lambda n: _CSLOT(by_name[n]['colour']))
-            keys, pos = arrange_options(c['answer'], c['triples'], target, cfg.option_order, rank, rng, slot)
+            if n_opt != 4: keys, pos = wide_options(c['answer'], c['pool'], list(COLOURS), n_opt, target, cfg.option_order, rank, rng)
+            else: keys, pos = arrange_options(c['answer'], c['triples'], target, cfg.option_order, rank, rng, slot)
             if task == 'GSM': texts = [' -> '.join(lab(n) for n in k) for k in keys]
             elif task == 'FAP': texts = [f"{by_name[k]['verb']} the {by_name[k]['colour']} {k}" for k in keys]
             else: texts = [lab(k) for k in keys]
-            letter = 'ABCD'[pos]
+            letter = 'ABCDEFGH'[pos]
             t0 = 0 if task in PAST else max(0, t - 60)
             entry = dict(video_path=stem + '.mp4', response_time=f'[{mmss(t0)} - {mmss(t)}]',
                          questions=[dict(question=_QTEXT[task + ('+' if task == 'SR' and cfg.sr_polarity == 'visible' else '')].format(X=f"{gt['objects'][X]['colour']} {xname}" if X is not None else ''),
                                          time_stamp=mmss(t), answer=letter,
-                                         options=[f'{L}. {s}' for L, s in zip('ABCD', texts)], task_type=TASK_TYPE[task])])
+                                         options=[f'{L}. {s}' for L, s in zip('ABCDEFGH', texts)], task_type=TASK_TYPE[task])])
             gtq.update(time_s=t, answer=letter, answer_key=c['answer'], option_keys=keys)
             out.append((task, entry, gtq))
     return out
@@ -846,7 +879,7 @@ def video_meta(cfg: SynthConfig,  # generator settings
 
 def _dump(obj, indent=1): return json.dumps(to_jsonable(obj), indent=indent) + '\n'
 
-# %% ../nbs/09_synth.ipynb #6437b7ae
+# %% ../nbs/09_synth.ipynb #4e129768
 def _make_video(job):
     "Worker: simulate, render and write one video and its CSVs; return (stem, meta, objects+fixations, candidates)."
     cfg, out, i = job; out = Path(out); stem = f'synth_{i:04d}'
@@ -892,7 +925,7 @@ def generate_dataset(out: Path | str,  # dataset folder to create
     split = _split([f'{s}.mp4' for s in videos])
     (out / 'split.json').write_text(_dump(split))
     vocab = dict(names=NAMES, shape_of=SHAPE_OF, verb_of=VERB_OF, colours=COLOURS, patterns=PATTERNS, task_files=TASK_FILES)
-    (out / 'meta.json').write_text(_dump(dict(generator='gazeqwen.synth', format_version=1, config=dataclasses.asdict(cfg),
+    (out / 'meta.json').write_text(_dump(dict(generator='gazeqwen.synth', format_version=1, config=cfg.fingerprint(),
                                               vocabulary=vocab, videos=videos, questions=qmeta), indent=None))
     test_vids = set(split['test'])
     counts = {t: len(qa[t]) for t in TASKS}
@@ -902,7 +935,7 @@ def generate_dataset(out: Path | str,  # dataset folder to create
     return dict(out=str(out), n_videos=cfg.n_videos, seconds=time.perf_counter() - t0, questions=counts,
                 test_questions=test_counts, test_items=test_items)
 
-# %% ../nbs/09_synth.ipynb #4e129768
+# %% ../nbs/09_synth.ipynb #17b3265a
 def parse_time(s: str  # 'MM:SS' (minutes may exceed 59) or 'HH:MM:SS'
               ) -> float:
     "Seconds of a release time stamp."
@@ -962,7 +995,8 @@ def oracle_probs(g: dict,  # the question's ground-truth record from meta.json
     if task in PROACTIVE:
         out = []
         for p in q['test_info']:
-            rt = float(p['realtime']); a, b = p.get('input_video_clip') or (0.0, rt)
+            rt = parse_time(p['realtime']) if isinstance(p['realtime'], str) else float(p['realtime'])
+            a, b = p.get('input_video_clip') or (0.0, rt)
             seen = bool(full[X, fr(rt)])
             if task == 'OAA': out.append(1.0 if seen else 0.0); continue
             if not use_gaze: out.append(0.5 if seen else 0.0); continue
@@ -974,11 +1008,11 @@ def oracle_probs(g: dict,  # the question's ground-truth record from meta.json
     oid = lambda k: v['colour_id'][k] if task == 'OAR' else v['name_id'].get(k)
     def vote(ok):
         ok = [bool(o) for o in ok]
-        return [1 / sum(ok) if o else 0.0 for o in ok] if any(ok) else [0.25] * 4
+        return [1 / sum(ok) if o else 0.0 for o in ok] if any(ok) else [1 / len(ok)] * len(ok)
     if use_gaze:
         inclip = _in_clip(fix, a, b, clip_rule)
         seq = _fix_objects(v, inclip)
-        if not seq: return [0.25] * 4
+        if not seq: return [1 / len(keys)] * len(keys)
         if task == 'OTP':
             succ = {seq[j + 1] for j in range(len(seq) - 1) if seq[j] == X}
             return vote([len(succ) == 1 and oid(k) in succ for k in keys])
@@ -986,7 +1020,7 @@ def oracle_probs(g: dict,  # the question's ground-truth record from meta.json
         if task == 'GSM': return vote([[v['name_id'][n] for n in k] == seq[-3:] for k in keys])
         if task == 'SR':
             on = [f for f, o in zip(inclip, seq) if o == X]
-            if not on: return [0.25] * 4
+            if not on: return [1 / len(keys)] * len(keys)
             s0, s1 = int(round(on[-1][0] * fps)), int(round(on[-1][1] * fps)) + 1
             return vote([v['full' if sr_polarity == 'visible' else 'none'][oid(k), s0:s1].all() for k in keys])
         return vote([oid(k) == seq[-1] for k in keys])  # FAP, OAR, OI-E, OI-H: the current fixation
@@ -1018,12 +1052,12 @@ def oracle_report(dataset_dir: Path | str,  # folder written by `generate_datase
             p = oracle_probs(g, q, v, fixcache[stem], use, clip_rule, meta['config']['fix_dur_s'][0], meta['config']['sr_polarity'])
             if g['task'] in PROACTIVE:
                 for pi, pt in zip(p, q['test_info']): rows.append((g['task'], use, pi if pt['type'] == 1 else 1 - pi))
-            else: rows.append((g['task'], use, p['ABCD'.index(q['answer'])]))
+            else: rows.append((g['task'], use, p['ABCDEFGH'.index(q['answer'])]))
     df = pd.DataFrame(rows, columns=['task', 'gaze', 'acc'])
     tab = df.pivot_table(index='task', columns='gaze', values='acc', aggfunc='mean').reindex(list(TASKS))
     tab.columns = ['without_gaze' if not c else 'with_gaze' for c in tab.columns]
     tab['n'] = df[df.gaze].groupby('task').size().reindex(list(TASKS))
-    tab['chance'] = [0.5 if t in PROACTIVE else 0.25 for t in tab.index]
+    tab['chance'] = [0.5 if t in PROACTIVE else 1 / meta['config'].get('oar_options', 4) if t == 'OAR' else 0.25 for t in tab.index]
     tab['needs'] = [TASK_NEEDS[t] for t in tab.index]
     return tab[['n', 'with_gaze', 'without_gaze', 'chance', 'needs']]
 

@@ -55,6 +55,7 @@ class TrainConfig:
     fixation_drop_prob: float = 0.1      # augmentation: drop each fixation (at least one kept)
     skip_empty_scanpath: bool = True     # reference: training skips items without fixations
     seed: int = 0                        # seed of initialisation, item order and augmentation
+    data_seed: int | None = None         # seed of the item choice under the per-task caps (None: `seed`)
     tasks: list | None = None            # task abbreviations to train on (None: all ten)
     max_items: int | None = None         # cap on training items (smoke runs)
     max_val_items: int | None = None     # cap on validation items (smoke runs)
@@ -101,6 +102,10 @@ class TrainConfig:
                 if bad: raise ValueError(f'{where}: unknown task(s) {bad}; use abbreviations from {list(TASKS)}')
                 if not isinstance(ph.get('epochs'), int) or ph['epochs'] < 1:
                     raise ValueError(f"{where}: 'epochs' must be an integer >= 1, got {ph.get('epochs')!r}")
+
+    def item_seed(self) -> int:
+        "Seed of the item choice under the per-task caps: `data_seed`, else `seed`."
+        return self.seed if self.data_seed is None else self.data_seed
 
     def curriculum(self) -> list[dict]:
         "The first phases in order, as `{'tasks', 'epochs', 'max_per_task'}` (empty: no curriculum)."
@@ -212,7 +217,8 @@ def load_split_items(cfg_data_root: str, split: str, protocol: Protocol, tasks=N
     qa = sorted((root / 'qa').glob('*.json'))
     if not qa: raise FileNotFoundError(f'{root / "qa"}: no QA JSON files')
     ds = GazeLensDataset(qa, root / 'videos', root / 'fixations', split=split, split_file=root / 'split.json',
-                         clip_rule=protocol.clip_rule, on_error=on_error, check_videos=False)
+                         clip_rule=protocol.clip_rule, on_error=on_error, check_videos=False,
+                         proactive_window=protocol.proactive_window)
     if skipped is not None: skipped.extend(ds.skipped)
     items = cap_per_task([it for it in ds.items if tasks is None or it.task in tasks], max_per_task, seed)
     items = items[:max_items] if max_items else items
@@ -319,7 +325,7 @@ def _plan_items(run: _Run) -> _Items:
     "Training items (fixation-less ones left out as in the reference), the curriculum's phase items, validation items."
     cfg, P = run.cfg, run.protocol
     train_items = load_split_items(cfg.data_root, 'train', P, cfg.tasks, None, max_per_task=cfg.max_per_task,
-                                   seed=cfg.seed, on_error=cfg.on_error, skipped=run.bad_inputs)
+                                   seed=cfg.item_seed(), on_error=cfg.on_error, skipped=run.bad_inputs)
     n_empty = sum(len(it.scanpath) == 0 for it in train_items)
     usable = lambda its: [it for it in its if len(it.scanpath) > 0] if cfg.skip_empty_scanpath else its
     capped = lambda its: its[:cfg.max_items] if cfg.max_items else its
@@ -328,10 +334,10 @@ def _plan_items(run: _Run) -> _Items:
     plan = cfg.curriculum()  # the curriculum's first phases: their tasks alone, each with its own item cap
     for ph in plan:
         ph['items'] = capped(usable(load_split_items(cfg.data_root, 'train', P, ph['tasks'], None, max_per_task=ph['max_per_task'],
-                                                     seed=cfg.seed, on_error=cfg.on_error)))
+                                                     seed=cfg.item_seed(), on_error=cfg.on_error)))
         if not ph['items']: raise ValueError(f"{cfg.data_root}: no training items of curriculum tasks {ph['tasks']}")
     val = load_split_items(cfg.data_root, 'val', P, cfg.tasks, cfg.max_val_items, max_per_task=cfg.max_val_per_task,
-                           seed=cfg.seed, on_error=cfg.on_error, skipped=run.bad_inputs)
+                           seed=cfg.item_seed(), on_error=cfg.on_error, skipped=run.bad_inputs)
     return _Items(capped(usable(train_items)), plan, val, n_empty, cfg.epochs)
 
 def _attach_trainables(bb: Backbone, run: _Run) -> tuple:

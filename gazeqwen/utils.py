@@ -263,7 +263,7 @@ def _value_reader(tp: str):
     read.__name__ = base  # argparse names the type in its message
     return read
 
-# %% ../nbs/00_utils.ipynb #f05a93cd
+# %% ../nbs/00_utils.ipynb #5ff196a0
 def _source(cls) -> str | None:
     "Source text that defines `cls` (None: its module's file); a class without one (made in a notebook) gets a stand-in."
     try: importlib.util.find_spec(cls.__module__).origin; return None
@@ -313,7 +313,7 @@ def config_from_argv(cls,                 # config dataclass
     except ConfigError: raise
     except ValueError as e: raise ConfigError(f'{prog}: {e}') from None  # a field the dataclass itself rejects
 
-# %% ../nbs/00_utils.ipynb #48be940b
+# %% ../nbs/00_utils.ipynb #092f68bb
 class ResumeMismatchError(ConfigError):
     "Files to resume from were written under another configuration."
 

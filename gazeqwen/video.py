@@ -166,7 +166,7 @@ def read_clip(video_path: str | Path,    # video file
     "Decode exactly the frames Qwen's video rule keeps for `[start, end]` of `video_path`."
     path = Path(video_path)
     if not path.is_file(): raise GazeDataError('video not found', str(path))
-    if not end > start: raise GazeDataError(f'clip [{start}, {end}] has no length', str(path))
+    if end < start: raise GazeDataError(f'clip [{start}, {end}] ends before it starts', str(path))
     fps = sampling_fps(end - start) if fps is None else fps
     try:
         vr = (open_reader or _open_decord)(str(path))
@@ -176,11 +176,15 @@ def read_clip(video_path: str | Path,    # video file
         file_fps = float(vr.get_avg_fps())
     except _decode_errors() as e:
         raise GazeDataError(f'cannot open video: {str(e).splitlines()[0][:200]}', str(path)) from None
-    first, last = clip_frame_range(all_ts, start, end)
-    F = last - first + 1
-    if F < 1: raise GazeDataError(f'clip [{start}, {end}] s holds no frame (video {all_ts[-1]:.3f} s long)', str(path))
-    try: rel = sample_indices(F, file_fps, fps, max_frames)
-    except GazeDataError as e: raise e.at(f'{path} clip [{start}, {end}]') from None
+    if end == start:  # zero length: the frame shown at `start`, twice (one temporal patch)
+        first = last = min(max(int(np.searchsorted(all_ts, start + 1e-6, side='right')) - 1, 0), n_file - 1)
+        F, rel = 1, [0] * FRAME_FACTOR
+    else:
+        first, last = clip_frame_range(all_ts, start, end)
+        F = last - first + 1
+        if F < 1: raise GazeDataError(f'clip [{start}, {end}] s holds no frame (video {all_ts[-1]:.3f} s long)', str(path))
+        try: rel = sample_indices(F, file_fps, fps, max_frames)
+        except GazeDataError as e: raise e.at(f'{path} clip [{start}, {end}]') from None
     idx = [first + i for i in rel]
     try: batch = vr.get_batch(idx)
     except _decode_errors() as e:

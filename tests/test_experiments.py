@@ -3,7 +3,7 @@ import json, os, shutil, subprocess, sys, time
 from pathlib import Path
 import pytest
 
-from gazeqwen.experiments import load_runs, run_order, reproduce, tagged_copy, toy_repo, notebook_path
+from gazeqwen.experiments import load_runs, run_order, preset_runs, reproduce, tagged_copy, toy_repo, notebook_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -17,11 +17,68 @@ def _papermill(nb, out, *args):
 
 def test_runs_yaml_covers_every_readme_run():
     presets, runs = load_runs(ROOT / 'runs.yaml')
-    assert {'default', 'smoke'} <= set(presets)
-    order = run_order(runs)
-    for name, r in runs.items():
-        for need in r.needs: assert order.index(need) < order.index(name)
-    assert order[-2:] == ['audit', 'report']  # README is rewritten last, after the audit's tables exist
+    assert {'default', 'smoke', 'full', 'smoke_full'} <= set(presets)
+    for p in presets:
+        order = run_order(preset_runs(runs, p))
+        for name in order:
+            for need in runs[name].needs: assert order.index(need) < order.index(name)
+        # README is rewritten last, after the audit's tables exist (and, in the full presets, after every seed run)
+        assert order[-2:] == (['report', 'report_full'] if p.endswith('full') else ['audit', 'report']), (p, order[-3:])
+
+
+def _plan(preset):
+    return {r['run']: r for r in reproduce(preset, dry_run=True, root=ROOT, progress=False)}
+
+
+@pytest.mark.parametrize('full,base', [('full', 'default'), ('smoke_full', 'smoke')])
+def test_full_preset_wiring(full, base, capsys):
+    """Seeds and confirmation draw, checked on the plan (nothing built or run): the base preset's runs are shared with
+    identical parameter hashes (reused, not redone), seeds differ only in their seed, every evaluation reads its own
+    seed's checkpoint, the confirmation runs read the confirmation draw, and each results folder holds one run per
+    (protocol, mode)."""
+    presets, runs = load_runs(ROOT / 'runs.yaml')
+    plan, bplan = _plan(full), _plan(base)
+    assert presets[full].results == presets[base].results and presets[full].work == presets[base].work
+    assert set(bplan) < set(plan)
+    for n, r in bplan.items(): assert plan[n]['hash'] == r['hash'], n
+    results, work = presets[full].results, presets[full].work
+    confirm = f'<confirmation draw, master seed {presets[full].confirm_seed}>'
+    assert presets[full].confirm_seed not in (None, 0)  # the default draw has master seed 0
+    folders = {}
+    for n, r in plan.items():
+        p, nb = r['params'], runs[n].notebook
+        if nb == 'evaluate':
+            folder = str(Path(p['out_path']).parent.parent)
+            assert p['out_path'] == f"{folder}/{n}/predictions.jsonl"
+            key = (p['protocol'], p['mode'])
+            assert key not in folders.setdefault(folder, set()), f'{folder} holds {key} twice'
+            folders[folder].add(key)
+            on_confirm = folder.startswith(f'{results}/confirm')
+            assert (p['data_root'] == confirm) == on_confirm, n
+            assert (p['cache_dir'] == f'{work}/cache_confirm') == on_confirm, n  # its own frozen-output cache
+            if 'checkpoint' in p:  # the checkpoint of the training run this evaluation needs, of its own seed
+                (t,) = [m for m in runs[n].needs if runs[m].notebook == 'train']
+                assert p['checkpoint'] == f'{work}/{t}/best_model.pt', n
+                seed = plan[t]['params'].get('seed', 0)
+                assert folder in ((f'{results}/confirm/seed{seed}',) if on_confirm else
+                                  ((results,) if seed == 0 else (f'{results}/seed{seed}',))), (n, folder)
+                want = 'gazeqwen' if p['mode'].startswith('gazeqwen') else p['mode']
+                assert (plan[t]['params']['mode'], plan[t]['params']['protocol']) == (want, p['protocol']), n
+    modes3 = {(pr, m) for pr in ('aligned', 'reference') for m in ('gazeqwen', 'gazeqwen_shuffled_gaze', 'lora_only')}
+    for s in (1, 2):
+        assert folders[f'{results}/seed{s}'] == modes3
+        for pr in ('aligned', 'reference'):
+            for m in ('gazeqwen', 'lora_only'):
+                t, t0 = plan[f'train_{pr}_{m}_seed{s}']['params'], plan[f'train_{pr}_{m}']['params']
+                assert (t['seed'], t['data_seed']) == (s, 0)  # same items as seed 0, other initialisation/order
+                same = lambda d: {k: v for k, v in d.items() if k not in ('seed', 'data_seed', 'run', 'out_dir', 'results_dir')}
+                assert same(t) == same(t0)
+                assert t['results_dir'] == f'{results}/seed{s}' and t['out_dir'] == f'{work}/train_{pr}_{m}_seed{s}'
+    for s in (0, 1, 2): assert folders[f'{results}/confirm/seed{s}'] == modes3
+    assert {m for _, m in folders[f'{results}/confirm']} == {'no_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt'}
+    evals = {n for n in plan if runs[n].notebook == 'evaluate' and n not in bplan}
+    assert evals <= set(runs['report_full'].needs)
+    assert plan['report_full']['params'] == plan['report']['params']
 
 
 def test_unknown_papermill_parameter_fails_clearly(tmp_path):

@@ -100,3 +100,86 @@ def test_mcnemar_p_values_independent():
         for r in proto['groups']:
             assert abs(r['p'] - _exact_mcnemar(int(r['b']), int(r['c']))) < 1e-12, r; checked += 1
     assert checked > 0
+
+
+def _seed_runs_present(results):
+    from gazeqwen.report import seed_folders
+    return len(seed_folders(results, 'tuning')) > 1 or bool(seed_folders(results, 'confirmation'))
+
+
+def _check_seed_tables(results, readme_blocks_):
+    """Recompute the seed, confirmation-draw and side-by-side tables from `results`' predictions; compare with the stored
+    files and the README blocks (numbers within one unit of their last printed digit), and the pooled p-values with an
+    independent exact computation. Returns the number of tables checked."""
+    from gazeqwen.report import seed_tables
+    label = json.loads((results / 'report.json').read_text())['label'] if (results / 'report.json').is_file() else None
+    files, summary = seed_tables(results, **({'label': label} if label else {}))
+    assert files, f'{results} holds seed runs but seed_tables wrote no table'
+    for rel, text in files.items():
+        f = results / rel
+        diff = same_up_to_rounding(text + '\n', f.read_text()) if f.is_file() else 'missing'
+        assert diff is None, f'{f} is not what the seed predictions imply: {diff}'
+        key = f'results/{rel}'
+        if readme_blocks_ is not None:
+            assert key in readme_blocks_, f'README does not include {key}'
+            diff = same_up_to_rounding(text, readme_blocks_[key])
+            assert diff is None, f'README block {key} is not what the predictions imply: {diff}'
+    stored = json.loads((results / 'tables' / 'seeds.json').read_text())
+    for draw, protos in stored.items():
+        for proto, s in protos.items():
+            for r in s['seeds']:  # per seed: exact McNemar from b, c
+                assert abs(r['p'] - _exact_mcnemar(int(r['b']), int(r['c']))) < 1e-12, r
+            for r in s['pooled']:  # pooled over seeds: the sums of the per-seed counts, and the stratified p
+                rows = [x for x in s['seeds'] if x['group'] == r['group']]
+                assert (r['b'], r['c']) == (sum(x['b'] for x in rows), sum(x['c'] for x in rows)), r
+                assert abs(r['p_stratified'] - _exact_stratified([x['b'] for x in rows], [x['c'] for x in rows])) < 1e-12, r
+                assert abs(r['delta_mean'] - sum(x['delta'] for x in rows) / len(rows)) < 1e-12, r
+    return len(files)
+
+
+def _exact_stratified(bs, cs):
+    """Independent exact stratified test: the null distribution of Σb by explicit enumeration of the convolution."""
+    dist = {0: Fraction(1)}
+    for b, c in zip(bs, cs):
+        n, new = b + c, {}
+        for k, w in dist.items():
+            for i in range(n + 1): new[k + i] = new.get(k + i, 0) + w * Fraction(math.comb(n, i), 2 ** n)
+        dist = new
+    B = sum(bs)
+    lo, hi = sum(w for k, w in dist.items() if k <= B), sum(w for k, w in dist.items() if k >= B)
+    return float(min(Fraction(1), 2 * min(lo, hi)))
+
+
+def test_seed_tables_recomputed_from_predictions():
+    if not _seed_runs_present(RESULTS):
+        pytest.skip('results/ holds no seed or confirmation-draw runs yet (run `make reproduce-full`)')
+    assert _check_seed_tables(RESULTS, readme_blocks()) >= 3
+
+
+def test_seed_tables_wiring_on_fake_results(tmp_path):
+    """The same check on a small synthetic results folder (three seeds, two draws): it passes on what the report
+    writes, and fails when a stored number or count is changed."""
+    import random
+    from gazeqwen.report import report, PROTOCOLS, SHUFFLED, task_groups
+    from gazeqwen.stats import TASKS
+    free, res = task_groups()['gaze-free'], tmp_path / 'results'
+    for k, sub in enumerate(['.', 'seed1', 'seed2', 'confirm/seed0', 'confirm/seed1', 'confirm/seed2']):
+        for j, proto in enumerate(PROTOCOLS):
+            for i, mode in enumerate(('lora_only', 'gazeqwen', SHUFFLED)):
+                rng, rows = random.Random(100 * k + 10 * j + i), []
+                for t in TASKS:
+                    acc = 0.8 if mode == 'gazeqwen' and t not in free else 0.5
+                    for q in range(10):
+                        ok = rng.random() < acc
+                        rows.append(dict(question_id=f'{t}/{q}', task=t, video=f'v{q % 4}.mp4', answer='A', prediction='A' if ok else 'B',
+                                         probs=[0.25] * 4, correct=ok, mode=mode, protocol=proto))
+                f = res / sub / f'eval_{proto}_{mode}' / 'predictions.jsonl'; f.parent.mkdir(parents=True, exist_ok=True)
+                f.write_text(''.join(json.dumps(r) + '\n' for r in rows))
+    report(res, n_boot=20, figures=False, readme=False)
+    assert _seed_runs_present(res)
+    assert _check_seed_tables(res, None) == 5
+    f = res / 'tables' / 'seeds_aligned.md'; text = f.read_text()
+    row = next(l for l in text.splitlines() if l.startswith('| 1 | gaze-dependent |'))
+    cells = row.split(' | '); cells[5] = str(int(cells[5]) + 1)  # one more discordant b
+    f.write_text(text.replace(row, ' | '.join(cells)))
+    with pytest.raises(AssertionError, match='is not what the seed predictions imply'): _check_seed_tables(res, None)

@@ -9,11 +9,11 @@ from typing import Iterable, Sequence
 from .utils import log
 
 # %% auto #0
-__all__ = ['TASKS', 'TASK_ORDER', 'FIXATION_COLUMNS', 'DURATION_COLUMNS', 'CLIP_RULES', 'LETTERS', 'ALERT_SUFFIX',
-           'PROACTIVE_WINDOWS', 'ZERO_CLIPS', 'GazeDataError', 'Task', 'task_by_name', 'task_for_file',
-           'parse_timestamp', 'parse_time_range', 'Fixation', 'scanpath_tensor', 'clip_mask', 'ScanpathLoader',
-           'normalise_options', 'answer_letter', 'GazeItem', 'read_qa_json', 'entry_video', 'GazeLensDataset',
-           'collate']
+__all__ = ['TASKS', 'TASK_ORDER', 'TASK_STEMS', 'GAZE_FREE_TASKS', 'FIXATION_COLUMNS', 'DURATION_COLUMNS', 'CLIP_RULES',
+           'LETTERS', 'ALERT_SUFFIX', 'PROACTIVE_WINDOWS', 'ZERO_CLIPS', 'GazeDataError', 'Task', 'task_by_name',
+           'task_for_file', 'parse_timestamp', 'parse_time_range', 'Fixation', 'scanpath_tensor', 'clip_mask',
+           'ScanpathLoader', 'normalise_options', 'answer_letter', 'GazeItem', 'read_qa_json', 'entry_video',
+           'GazeLensDataset', 'collate']
 
 # %% ../nbs/06_data.ipynb #3497cdb4
 class GazeDataError(ValueError):
@@ -38,6 +38,7 @@ class Task:
     family: str           # 'past' | 'present' | 'proactive'
     window: float | None  # present tasks look back this many seconds; None: from the video start
     extra_aliases: tuple = ()  # further task_type strings
+    gaze_free: bool = False    # answerable from the video alone on the synthetic benchmark (by design)
 
     @property
     def aliases(self) -> tuple:
@@ -59,11 +60,13 @@ TASKS: dict[str, Task] = {t.abbr: t for t in [
     Task('past_scene_recall', 'SR', 'past', None, ('Scene_Reconstruction',)),
     Task('present_future_action_prediction', 'FAP', 'present', 60.0, ('Future_Action_Prediction',)),
     Task('present_object_attribute_recognition', 'OAR', 'present', 60.0, ('Object_Attribute',)),
-    Task('present_object_identification_easy', 'OI-E', 'present', 60.0, _OI),
+    Task('present_object_identification_easy', 'OI-E', 'present', 60.0, _OI, gaze_free=True),
     Task('present_object_identification_hard', 'OI-H', 'present', 60.0, _OI),
     Task('proactive_gaze_triggered_alert', 'GTA', 'proactive', None, ('Object_Remind_Easy',)),
-    Task('proactive_object_appearance_alert', 'OAA', 'proactive', None, ('Object_Remind_Hard',))]}
+    Task('proactive_object_appearance_alert', 'OAA', 'proactive', None, ('Object_Remind_Hard',), gaze_free=True)]}
 TASK_ORDER = tuple(TASKS)  # the paper's table order
+TASK_STEMS = {t.abbr: t.stem for t in TASKS.values()}  # abbreviation -> QA file stem
+GAZE_FREE_TASKS = tuple(t.abbr for t in TASKS.values() if t.gaze_free)
 
 # %% ../nbs/06_data.ipynb #1b36be5a
 def task_by_name(name: str  # abbreviation, file stem or task_type alias
@@ -239,7 +242,7 @@ class ScanpathLoader:
 
 # %% ../nbs/06_data.ipynb #ecf8e761
 _LABEL = re.compile(r'^\s*([A-Za-z])\s*[.):]\s*(.*)$', re.S)
-LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+LETTERS = ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H')  # the answer letters: an item has 2 to 8 options
 
 def normalise_options(options,              # list of option strings
                       max_options: int = 8  # most options a prediction can score (A-H)
@@ -247,7 +250,7 @@ def normalise_options(options,              # list of option strings
     "Options as `'X. text'`; GazeDataError for a non-list, fewer than two or too many options, or a wrong label."
     if not isinstance(options, list): raise GazeDataError(f'options must be a list, got {type(options).__name__}')
     if len(options) < 2: raise GazeDataError(f'fewer than two options ({len(options)})')
-    if len(options) > max_options: raise GazeDataError(f'{len(options)} options; at most {max_options} can be scored')
+    if len(options) > min(max_options, len(LETTERS)): raise GazeDataError(f'{len(options)} options; at most {min(max_options, len(LETTERS))} can be scored')
     out = []
     for i, o in enumerate(options):
         if not isinstance(o, str) or not o.strip(): raise GazeDataError(f'option {i} is empty or not a string: {o!r}')

@@ -80,7 +80,8 @@ def answer(item: GazeItem,             # from `demo_item` (or a dataset)
         if ctx is not None: remove_gazelens_hooks(bb.model)
     n = len(item.options)
     probs = torch.softmax(logits[:n].float(), -1).tolist()
-    return DemoResult(item, has_ground_truth, mode, protocol, probs, 'ABCD'[int(torch.tensor(probs).argmax())],
+    from gazeqwen.data import LETTERS
+    return DemoResult(item, has_ground_truth, mode, protocol, probs, LETTERS[int(torch.tensor(probs).argmax())],
                       prep[0].spans.tolist(), prep[0].times.tolist(), note)
 
 # %% ../nbs/19_demo.ipynb #7b1ed841

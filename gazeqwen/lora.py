@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
+from .utils import short_list
 
 # %% auto #0
 __all__ = ['LoRALinear', 'lora_modules', 'apply_lora', 'get_lora_params', 'count_lora_params', 'get_lora_state_dict',
@@ -119,10 +120,6 @@ def _remap(key: str, targets) -> tuple[str, bool]:
             if k2 in targets: return k2, True
     return key, False
 
-def _fmt(keys, n=8):
-    keys = list(keys)
-    return ', '.join(map(str, keys[:n])) + (f', … ({len(keys) - n} more)' if len(keys) > n else '')
-
 def load_lora_state_dict(model: nn.Module,  # a model after `apply_lora`
                          sd: dict,          # LoRA tensors, old (`model.layers.N…`) or current (`model.language_model.layers.N…`) keys
                          strict: bool = True  # raise on missing or unexpected keys (shape mismatches always raise)
@@ -139,15 +136,15 @@ def load_lora_state_dict(model: nn.Module,  # a model after `apply_lora`
         given[k2] = v; rep.remapped += moved
     rep.missing = [k for k in params if k not in given]
     if rep.mismatched:
-        raise ValueError('load_lora_state_dict: shape mismatch for ' + _fmt(f'{k} {a} vs model {b}' for k, a, b in rep.mismatched))
+        raise ValueError('load_lora_state_dict: shape mismatch for ' + short_list((f'{k} {a} vs model {b}' for k, a, b in rep.mismatched), 8))
     if strict and not rep.ok:
-        raise KeyError(f'load_lora_state_dict (strict): {len(rep.missing)} missing keys [{_fmt(rep.missing)}]; '
-                       f'{len(rep.unexpected)} unexpected keys [{_fmt(rep.unexpected)}]')
+        raise KeyError(f'load_lora_state_dict (strict): {len(rep.missing)} missing keys [{short_list(rep.missing, 8)}]; '
+                       f'{len(rep.unexpected)} unexpected keys [{short_list(rep.unexpected, 8)}]')
     with torch.no_grad():
         for k, v in given.items(): params[k].copy_(v); rep.loaded.append(k)
     if not rep.ok:
         warnings.warn(f'load_lora_state_dict: loaded {len(rep.loaded)} tensors; {len(rep.missing)} missing '
-                      f'[{_fmt(rep.missing)}], {len(rep.unexpected)} unexpected [{_fmt(rep.unexpected)}]')
+                      f'[{short_list(rep.missing, 8)}], {len(rep.unexpected)} unexpected [{short_list(rep.unexpected, 8)}]')
     return rep
 
 # %% ../nbs/02_lora.ipynb #41fe0947
@@ -174,8 +171,6 @@ def unmerge_lora(model: nn.Module  # a model after `merge_lora`
     return len(mods)
 
 # %% ../nbs/02_lora.ipynb #9b154f6d
-def _peft_matches(name, targets): return any(name == t or name.endswith('.' + t) for t in targets)
-
 def export_peft_adapter(model: nn.Module,                   # a model after `apply_lora` (not merged)
                         out_dir: str | Path,                # folder to write (created)
                         base_model_name_or_path: str | None = None,  # recorded in adapter_config.json
@@ -192,7 +187,7 @@ def export_peft_adapter(model: nn.Module,                   # a model after `app
     (rank, alpha), = ranks
     linears = [n for n, m in model.named_modules() if isinstance(m, (nn.Linear, LoRALinear)) and not n.endswith('.base')]
     targets = sorted({n.rsplit('.', 1)[-1] for n in mods})
-    if {n for n in linears if _peft_matches(n, targets)} != set(mods): targets = sorted(mods)
+    if {n for n in linears if _matches(n, targets)} != set(mods): targets = sorted(mods)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     tensors = {f'base_model.model.{n}.{k}.weight': getattr(m, k).detach().float().cpu().contiguous()
                for n, m in mods.items() for k in ('lora_A', 'lora_B')}

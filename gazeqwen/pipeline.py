@@ -45,7 +45,7 @@ def get_protocol(name: str  # 'reference' or 'aligned'
 
 # %% ../nbs/12_pipeline.ipynb #59be458a
 VJEPA_IN_MODEL_DIR = 'vjepa_encoder.pt'
-ANSWER_LETTERS = 'ABCDEFGH'  # an item has 2 to 8 options
+ANSWER_LETTERS = LETTERS  # the registry's answer letters: an item has 2 to 8 options
 
 @dataclasses.dataclass
 class Backbone:

@@ -11,18 +11,18 @@ from .stats import (TASKS, OVERALL, MACRO, StatsError, read_predictions, accurac
 from .utils import repo_root, write_json, read_jsonl
 
 # %% auto #0
-__all__ = ['MODES', 'PROTOCOLS', 'COMPARISONS', 'GAZE_FREE_TASKS', 'DEFAULT_LABEL', 'SEED_PAIR', 'SHUFFLED', 'DRAWS',
-           'ReportError', 'task_groups', 'find_predictions', 'skip_note', 'load_results', 'group_markdown',
-           'paired_name', 'render_tables', 'wilson', 'plot_accuracy', 'plot_discordant', 'pick_example', 'plot_example',
-           'run_tables', 'seed_folders', 'seed_rows', 'pooled_rows', 'seeds_markdown', 'draws_markdown', 'seed_tables',
-           'full_timing', 'rewrite_readme', 'ReportConfig', 'report', 'report_cli']
+__all__ = ['MODES', 'PROTOCOLS', 'COMPARISONS', 'DEFAULT_LABEL', 'SEED_PAIR', 'SHUFFLED', 'DRAWS', 'ReportError', 'task_groups',
+           'find_predictions', 'skip_note', 'load_results', 'group_markdown', 'paired_name', 'render_tables', 'wilson',
+           'plot_accuracy', 'plot_discordant', 'pick_example', 'plot_example', 'run_tables', 'seed_folders',
+           'seed_rows', 'pooled_rows', 'seeds_markdown', 'draws_markdown', 'seed_tables', 'full_timing',
+           'rewrite_readme', 'ReportConfig', 'report', 'report_cli']
 
 # %% ../nbs/17_report.ipynb #81b4b1f8
 MODES = ('no_gaze', 'lora_only', 'gazeqwen', 'gazeqwen_shuffled_gaze', 'gaze_overlay_prompt', 'gaze_text_prompt')
 PROTOCOLS = ('aligned', 'reference')
 COMPARISONS = (('lora_only', 'gazeqwen'), ('no_gaze', 'gazeqwen'), ('gazeqwen', 'gazeqwen_shuffled_gaze'),
                ('no_gaze', 'lora_only'))  # (A = baseline, B = compared); Δ = acc_B − acc_A
-GAZE_FREE_TASKS = ('OI-E', 'OAA')  # answerable from the video alone (synthetic benchmark, by design)
+from .data import GAZE_FREE_TASKS  # answerable from the video alone (synthetic benchmark, by design)
 DEFAULT_LABEL = 'Synthetic gaze-video benchmark, embedded tiny Qwen2.5-VL (not the 7B), test split'
 
 class ReportError(ValueError):

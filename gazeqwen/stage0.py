@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .utils import write_json, provenance, set_seed, to_jsonable
-from .data import GazeItem
+from .data import GazeItem, LETTERS
 from .video import read_clip
 from .synth import SynthConfig, generate_dataset, NAMES, COLOURS
 from .tiny import build_tiny_model, tiny_vjepa_config, load_model_and_processor, answer_token_ids, build_prompt
@@ -93,7 +93,7 @@ def _encode(model, processor, qs: list, data_root: Path, max_frames: int, progre
             out.append(dict(input_ids=enc['input_ids'][i][keep], mm_token_type_ids=enc['mm_token_type_ids'][i][keep],
                             vision_embeds=vis[i].float(), video_grid_thw=enc['video_grid_thw'][i],
                             second_per_grid_ts=float(enc['second_per_grid_ts'][i]),
-                            answer_index='ABCD'.index(q['answer']), n_options=len(q['options'])))
+                            answer_index=LETTERS.index(q['answer']), n_options=len(q['options'])))
         bar.update(len(c))
     bar.close()
     return out

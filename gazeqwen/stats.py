@@ -10,16 +10,16 @@ from scipy.stats import binom
 from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
 
 # %% auto #0
-__all__ = ['TASKS', 'LETTERS', 'PRED_KEYS', 'OVERALL', 'MACRO', 'PAPER_TABLE', 'PAPER_OMITTED_N', 'StatsError', 'check_row',
-           'as_predictions', 'read_predictions', 'load_predictions', 'accuracy_table', 'mcnemar_p', 'mcnemar_p_exact',
-           'holm', 'bootstrap_deltas', 'percentile_ci', 'align', 'paired', 'fmt_p', 'table_markdown',
-           'accuracy_markdown', 'counts_for', 'infer_n', 'discordant_splits', 'mcnemar_p_range', 'overall_from_tasks',
-           'reported_p_interval', 'audit_task', 'macro_completions', 'stratified_null', 'stratified_exact_p_exact',
-           'stratified_exact_p', 'cmh_matched', 'matched_pair_tables']
+__all__ = ['PRED_KEYS', 'OVERALL', 'MACRO', 'PAPER_TABLE', 'PAPER_OMITTED_N', 'StatsError', 'check_row', 'as_predictions',
+           'read_predictions', 'load_predictions', 'accuracy_table', 'mcnemar_p', 'mcnemar_p_exact', 'holm',
+           'bootstrap_deltas', 'percentile_ci', 'align', 'paired', 'fmt_p', 'table_markdown', 'accuracy_markdown',
+           'counts_for', 'infer_n', 'discordant_splits', 'mcnemar_p_range', 'overall_from_tasks', 'reported_p_interval',
+           'audit_task', 'macro_completions', 'stratified_null', 'stratified_exact_p_exact', 'stratified_exact_p',
+           'cmh_matched', 'matched_pair_tables']
 
 # %% ../nbs/14_stats.ipynb #048bcd3e
-TASKS = ('OTP', 'NFI', 'GSM', 'SR', 'FAP', 'OAR', 'OI-E', 'OI-H', 'GTA', 'OAA')  # StreamGaze task order
-LETTERS = ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H')
+from .utils import short_list
+from .data import TASK_ORDER as TASKS, LETTERS  # the task registry's order (StreamGaze's) and the answer letters
 PRED_KEYS = ('question_id', 'task', 'video', 'answer', 'prediction', 'probs', 'correct', 'mode')
 OVERALL, MACRO = 'Overall (micro)', 'Overall (macro)'  # row labels of the summary rows
 
@@ -185,8 +185,6 @@ def percentile_ci(reps,          # bootstrap replicates (NaN ones are dropped)
     return float(lo), float(hi), len(r)
 
 # %% ../nbs/14_stats.ipynb #9a56dda4
-def _ids(s, k=10): s = sorted(s); return ', '.join(map(repr, s[:k])) + (f' … ({len(s)} in all)' if len(s) > k else '')
-
 def align(preds_a,  # baseline mode (path, rows or DataFrame)
           preds_b   # compared mode
          ) -> pd.DataFrame:
@@ -196,13 +194,13 @@ def align(preds_a,  # baseline mode (path, rows or DataFrame)
     only_a, only_b = set(A.question_id) - set(B.question_id), set(B.question_id) - set(A.question_id)
     if only_a or only_b:
         msg = [f'{sa} and {sb} hold different questions:']
-        if only_a: msg.append(f'only in {sa}: {_ids(only_a)}')
-        if only_b: msg.append(f'only in {sb}: {_ids(only_b)}')
+        if only_a: msg.append(f'only in {sa}: {short_list(only_a, 10, repr)}')
+        if only_b: msg.append(f'only in {sb}: {short_list(only_b, 10, repr)}')
         raise StatsError(' '.join(msg))
     m = A.merge(B, on='question_id', suffixes=('_a', '_b'), validate='one_to_one', sort=False)
     for k in ('task', 'video', 'answer'):
         bad = m.question_id[m[f'{k}_a'] != m[f'{k}_b']]
-        if len(bad): raise StatsError(f'{sa} and {sb} disagree on {k} for question_id {_ids(bad)}')
+        if len(bad): raise StatsError(f'{sa} and {sb} disagree on {k} for question_id {short_list(bad, 10, repr)}')
     out = m[['question_id', 'task_a', 'video_a', 'answer_a', 'correct_a', 'correct_b']].rename(
         columns={'task_a': 'task', 'video_a': 'video', 'answer_a': 'answer'})
     out.attrs.update(mode_a=', '.join(sorted(A['mode'].unique())), mode_b=', '.join(sorted(B['mode'].unique())))

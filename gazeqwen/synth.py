@@ -8,14 +8,13 @@ import numpy as np, pandas as pd
 from .utils import real_fixtures, to_jsonable
 
 # %% auto #0
-__all__ = ['NAMES', 'SHAPE_OF', 'VERB_OF', 'COLOURS', 'PATTERNS', 'TASK_FILES', 'TASKS', 'PAST', 'PRESENT', 'PROACTIVE',
-           'TASK_NEEDS', 'LATER_SETTINGS', 'TASK_TYPE', 'FIXATION_COLUMNS', 'GAZE_COLUMNS', 'STAGE0_KINDS', 'QUADRANTS',
-           'SynthConfig', 'camera_path', 'make_objects', 'visibility', 'simulate_video', 'dispersion_fixations',
-           'object_sprite', 'table_texture', 'render_frames', 'write_video', 'mmss', 'LetterBalancer',
-           'arrange_options', 'wide_options', 'video_questions', 'reference_split', 'fixation_csv_text',
-           'gaze_csv_text', 'video_meta', 'generate_dataset', 'parse_time', 'load_synth', 'clip_window', 'oracle_probs',
-           'oracle_report', 'make_stage0_questions', 'write_stage0', 'render_gaze_overlay', 'plot_frame_grid',
-           'plot_scanpath_timeline', 'synth_cli']
+__all__ = ['NAMES', 'SHAPE_OF', 'VERB_OF', 'COLOURS', 'PATTERNS', 'PAST', 'PRESENT', 'PROACTIVE', 'TASK_NEEDS', 'LATER_SETTINGS',
+           'TASK_TYPE', 'FIXATION_COLUMNS', 'GAZE_COLUMNS', 'STAGE0_KINDS', 'QUADRANTS', 'SynthConfig', 'camera_path',
+           'make_objects', 'visibility', 'simulate_video', 'dispersion_fixations', 'object_sprite', 'table_texture',
+           'render_frames', 'write_video', 'mmss', 'LetterBalancer', 'arrange_options', 'wide_options',
+           'video_questions', 'reference_split', 'fixation_csv_text', 'gaze_csv_text', 'video_meta', 'generate_dataset',
+           'parse_time', 'load_synth', 'clip_window', 'oracle_probs', 'oracle_report', 'make_stage0_questions',
+           'write_stage0', 'render_gaze_overlay', 'plot_frame_grid', 'plot_scanpath_timeline', 'synth_cli']
 
 # %% ../nbs/09_synth.ipynb #c07388f2
 NAMES = ('ball', 'box', 'cone', 'donut', 'bottle', 'tray', 'gem', 'cross', 'bowl', 'nut', 'egg', 'arrow')
@@ -26,15 +25,10 @@ VERB_OF = dict(ball='pick up', box='push', cone='pick up', donut='pick up', bott
 COLOURS = {'red': (230, 25, 25), 'green': (20, 190, 40), 'blue': (30, 70, 235), 'yellow': (245, 225, 20),
            'orange': (250, 130, 0), 'purple': (140, 40, 210), 'white': (250, 250, 250), 'black': (15, 15, 15)}
 PATTERNS = ('solid', 'striped', 'dotted', 'checkered')
-TASK_FILES = {'OTP': 'past_object_transition_prediction', 'NFI': 'past_non_fixated_object_identification',
-              'GSM': 'past_gaze_sequence_matching', 'SR': 'past_scene_recall', 'FAP': 'present_future_action_prediction',
-              'OAR': 'present_object_attribute_recognition', 'OI-E': 'present_object_identification_easy',
-              'OI-H': 'present_object_identification_hard', 'GTA': 'proactive_gaze_triggered_alert',
-              'OAA': 'proactive_object_appearance_alert'}
-TASKS = tuple(TASK_FILES)
-PAST, PRESENT, PROACTIVE = ('OTP', 'NFI', 'GSM', 'SR'), ('FAP', 'OAR', 'OI-E', 'OI-H'), ('GTA', 'OAA')
+from .data import TASKS as TASK_REGISTRY, TASK_ORDER as TASKS, TASK_STEMS as TASK_FILES, LETTERS  # the one registry
+PAST, PRESENT, PROACTIVE = (tuple(t for t in TASKS if TASK_REGISTRY[t].family == f) for f in ('past', 'present', 'proactive'))
 # what each task needs in this benchmark (checked by the oracle below)
-TASK_NEEDS = {t: 'vision only' if t in ('OI-E', 'OAA') else 'gaze + vision' for t in TASK_FILES}
+TASK_NEEDS = {t: 'vision only' if TASK_REGISTRY[t].gaze_free else 'gaze + vision' for t in TASKS}
 
 # %% ../nbs/09_synth.ipynb #74eed0d6
 @dataclasses.dataclass
@@ -791,12 +785,12 @@ def video_questions(cfg: SynthConfig,  # generator settings
             if task == 'GSM': texts = [' -> '.join(lab(n) for n in k) for k in keys]
             elif task == 'FAP': texts = [f"{by_name[k]['verb']} the {by_name[k]['colour']} {k}" for k in keys]
             else: texts = [lab(k) for k in keys]
-            letter = 'ABCDEFGH'[pos]
+            letter = LETTERS[pos]
             t0 = 0 if task in PAST else max(0, t - 60)
             entry = dict(video_path=stem + '.mp4', response_time=f'[{mmss(t0)} - {mmss(t)}]',
                          questions=[dict(question=_QTEXT[task + ('+' if task == 'SR' and cfg.sr_polarity == 'visible' else '')].format(X=f"{gt['objects'][X]['colour']} {xname}" if X is not None else ''),
                                          time_stamp=mmss(t), answer=letter,
-                                         options=[f'{L}. {s}' for L, s in zip('ABCDEFGH', texts)], task_type=TASK_TYPE[task])])
+                                         options=[f'{L}. {s}' for L, s in zip(LETTERS, texts)], task_type=TASK_TYPE[task])])
             gtq.update(time_s=t, answer=letter, answer_key=c['answer'], option_keys=keys)
             out.append((task, entry, gtq))
     return out
@@ -1052,7 +1046,7 @@ def oracle_report(dataset_dir: Path | str,  # folder written by `generate_datase
             p = oracle_probs(g, q, v, fixcache[stem], use, clip_rule, meta['config']['fix_dur_s'][0], meta['config']['sr_polarity'])
             if g['task'] in PROACTIVE:
                 for pi, pt in zip(p, q['test_info']): rows.append((g['task'], use, pi if pt['type'] == 1 else 1 - pi))
-            else: rows.append((g['task'], use, p['ABCDEFGH'.index(q['answer'])]))
+            else: rows.append((g['task'], use, p[LETTERS.index(q['answer'])]))
     df = pd.DataFrame(rows, columns=['task', 'gaze', 'acc'])
     tab = df.pivot_table(index='task', columns='gaze', values='acc', aggfunc='mean').reindex(list(TASKS))
     tab.columns = ['without_gaze' if not c else 'with_gaze' for c in tab.columns]
@@ -1120,8 +1114,8 @@ def make_stage0_questions(dataset_dir: Path | str,  # folder written by `generat
                                                      QUADRANTS.index: QUADRANTS.index}[rank]
         keys, pos = arrange_options(ans, triples, bal.next('stage0_' + kind), option_order, rank, rng, slot)
         out.append(dict(video_path=stem + '.mp4', response_time=f'[{mmss(t - window_s)} - {mmss(t)}]',
-                        questions=[dict(question=q, time_stamp=mmss(t), answer='ABCD'[pos],
-                                        options=[f'{L}. {k}' for L, k in zip('ABCD', keys)], task_type='stage0_' + kind)]))
+                        questions=[dict(question=q, time_stamp=mmss(t), answer=LETTERS[pos],
+                                        options=[f'{L}. {k}' for L, k in zip(LETTERS, keys)], task_type='stage0_' + kind)]))
     return out
 
 def write_stage0(dataset_dir: Path | str,  # folder written by `generate_dataset`

@@ -12,9 +12,9 @@ from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoP
 
 # %% auto #0
 __all__ = ['QWEN_SPECIAL_TOKENS', 'QWEN_EXTRA_TOKENS', 'TINY_WORDS', 'TINY_CHAT_TEMPLATE', 'TINY_MIN_PIXELS', 'TINY_MAX_PIXELS',
-           'LETTERS', 'tiny_vocab', 'build_tiny_tokenizer', 'fallback_words', 'build_tiny_processor',
-           'tiny_qwen_config', 'tiny_model', 'build_tiny_model', 'load_model_and_processor', 'answer_token_ids',
-           'format_question', 'build_prompt', 'make_inputs', 'answer_logits', 'tiny_vjepa_config']
+           'tiny_vocab', 'build_tiny_tokenizer', 'fallback_words', 'build_tiny_processor', 'tiny_qwen_config',
+           'tiny_model', 'build_tiny_model', 'load_model_and_processor', 'answer_token_ids', 'format_question',
+           'build_prompt', 'make_inputs', 'answer_logits', 'tiny_vjepa_config', 'reference_qwen']
 
 # %% ../nbs/11_tiny.ipynb #96aa169d
 QWEN_SPECIAL_TOKENS = ('<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|object_ref_start|>', '<|object_ref_end|>',
@@ -248,7 +248,7 @@ def answer_token_ids(tokenizer,     # a tokenizer (or a processor holding one)
     return ids
 
 # %% ../nbs/11_tiny.ipynb #bda37c8a
-LETTERS = 'ABCDEFGH'
+from .data import LETTERS  # the answer letters, A-H
 
 def format_question(question: str,  # the question text
                     options,        # option strings, with or without their "A." prefix
@@ -309,3 +309,12 @@ def answer_logits(logits,     # (B, L, V) model logits of left-padded inputs
 def tiny_vjepa_config() -> dict:
     "Keyword arguments of a narrow `gazeqwen.vjepa_features.VJEPA21Encoder` for the tiny model."
     return dict(embed_dim=64, depth=2, num_heads=4, patch_size=16, tubelet_size=2, img_size=128, num_frames=8)
+
+# %% ../nbs/11_tiny.ipynb #ed4e8d60
+def reference_qwen(fixture: dict,       # a reference fixture with 'qwen_config' and 'base_state_dict'
+                   attn: str = 'eager'  # attention implementation
+                  ) -> Qwen2_5_VLForConditionalGeneration:
+    "The fixture's tiny Qwen2.5-VL with its base weights (loaded strictly), in eval mode."
+    m = Qwen2_5_VLForConditionalGeneration._from_config(Qwen2_5_VLConfig(**fixture['qwen_config']), attn_implementation=attn)
+    m.load_state_dict(fixture['base_state_dict'], strict=True)
+    return m.eval()

@@ -10,9 +10,9 @@ import numpy as np  # torch is imported inside the functions that need it: `gaze
 # %% auto #0
 __all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
            'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision', 'package_versions',
-           'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict', 'read_jsonl', 'append_jsonl',
-           'UsageError', 'CliParser', 'config_fields', 'parse_bool', 'config_parser', 'config_from_argv',
-           'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
+           'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict', 'short_list', 'read_jsonl',
+           'append_jsonl', 'UsageError', 'CliParser', 'config_fields', 'parse_bool', 'config_parser',
+           'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
 
 # %% ../nbs/00_utils.ipynb #0cba4b5b
 def repo_root(start: Path | str | None = None  # where to start looking (default: this file, then the working directory)
@@ -175,6 +175,15 @@ def from_dict(cls,               # a dataclass type
     return cls(**d)
 
 # %% ../nbs/00_utils.ipynb #bb0eb52b
+def short_list(items,        # keys, ids, ... (any iterable)
+               n: int = 10,  # most shown
+               fmt=str       # how each is written (e.g. `repr`)
+              ) -> str:
+    "The first `n` of `items`, sorted and comma-separated, with the count in all when some are left out."
+    items = sorted(items)
+    return ', '.join(map(fmt, items[:n])) + (f', … ({len(items)} in all)' if len(items) > n else '')
+
+# %% ../nbs/00_utils.ipynb #1a471675
 def read_jsonl(path: Path | str,   # JSONL file (missing file = no rows)
                repair: bool = False  # cut off a truncated last line (left by a crash) instead of raising
               ) -> list[dict]:
@@ -208,7 +217,7 @@ def append_jsonl(path: Path | str,  # JSONL file, created when missing
             f.write((json.dumps(to_jsonable(r), sort_keys=True) + '\n').encode()); f.flush()
         os.fsync(f.fileno())
 
-# %% ../nbs/00_utils.ipynb #1a471675
+# %% ../nbs/00_utils.ipynb #7b49184e
 import argparse, ast, importlib.util, io, re, tokenize
 
 class UsageError(ConfigError):
@@ -243,7 +252,7 @@ def config_fields(module: str,              # module name, e.g. 'gazeqwen.train'
                         choices=re.findall(r"'([\w.-]+)'", m.group(0)) if m else None))
     return out
 
-# %% ../nbs/00_utils.ipynb #7b49184e
+# %% ../nbs/00_utils.ipynb #8eae097d
 def parse_bool(s: str) -> bool:
     "`true`/`false` in any case, or `1`/`0`."
     v = {'true': True, '1': True, 'false': False, '0': False}.get(s.strip().lower())

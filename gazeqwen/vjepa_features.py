@@ -6,6 +6,7 @@ import math, os, pickle
 from pathlib import Path
 import numpy as np, torch
 import torch.nn as nn, torch.nn.functional as F
+from .utils import short_list
 
 # %% auto #0
 __all__ = ['VJEPA21_CHECKPOINT_NAME', 'VJEPA21_CHECKPOINT_HELP', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ROPE_PRETRAIN_GRID',
@@ -226,10 +227,6 @@ def clean_vjepa_key(k: str  # a key from the checkpoint
     while k.startswith(('module.', 'backbone.')): k = k.split('.', 1)[1]
     return k
 
-def _list(keys, n=20):
-    keys = sorted(keys)
-    return ', '.join(keys[:n]) + (f' ... (+{len(keys) - n} more)' if len(keys) > n else '')
-
 def strict_load_encoder(encoder: nn.Module,  # model to fill
                         sd: dict,  # cleaned state dict
                         source: str = 'state dict'  # where `sd` came from (named in errors)
@@ -240,8 +237,8 @@ def strict_load_encoder(encoder: nn.Module,  # model to fill
     shape = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
              for k in own if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
     if missing or unexpected or shape:
-        raise ValueError(f'{source} does not match the V-JEPA 2.1 encoder: {len(missing)} missing keys [{_list(missing)}]; '
-                         f'{len(unexpected)} unexpected keys [{_list(unexpected)}]; {len(shape)} shape mismatches '
+        raise ValueError(f'{source} does not match the V-JEPA 2.1 encoder: {len(missing)} missing keys [{short_list(missing, 20)}]; '
+                         f'{len(unexpected)} unexpected keys [{short_list(unexpected, 20)}]; {len(shape)} shape mismatches '
                          f'[{"; ".join(shape[:20])}]')
     encoder.load_state_dict(sd, strict=True)
     return encoder
@@ -278,7 +275,7 @@ def load_vjepa21_checkpoint(path: str | Path,  # the `.pt` file (e.g. vjepa2_1_v
     keys = [key] if key else ['ema_encoder', 'target_encoder']
     found = next((k for k in keys if k in ckpt), None)
     if found is None:
-        raise KeyError(f'{path}: no encoder weights under {keys}; top-level keys are {_list(map(str, ckpt))}')
+        raise KeyError(f'{path}: no encoder weights under {keys}; top-level keys are {short_list(map(str, ckpt), 20)}')
     raw = ckpt[found]
     if not isinstance(raw, dict): raise ValueError(f'{path}[{found!r}] is a {type(raw).__name__}, not a state dict')
     sd = {}

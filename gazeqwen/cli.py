@@ -33,14 +33,14 @@ def usage() -> str:
     lines += [f'  {k:<{w}}  {v[2]}' for k, v in SUBCOMMANDS.items()]
     return '\n'.join(lines)
 
-INPUT_ERRORS = (('gazeqwen.data', 'GazeDataError'), ('gazeqwen.checkpoint', 'CheckpointError'),
+INPUT_ERRORS = (('gazeqwen.checkpoint', 'CheckpointError'),
                 ('gazeqwen.fixations', 'GazeFormatError'), ('gazeqwen.stats', 'StatsError'), ('gazeqwen.report', 'ReportError'))
 
 def expected_errors() -> tuple:
     "Exception types that mean bad input, not a bug (reported in one line); a module not yet imported raised none."
-    from gazeqwen.utils import ConfigError
+    from gazeqwen.utils import ConfigError, GazeDataError
     own = tuple(getattr(sys.modules[m], n) for m, n in INPUT_ERRORS if m in sys.modules)
-    return (ConfigError, FileNotFoundError, *own)
+    return (ConfigError, GazeDataError, FileNotFoundError, *own)
 
 def main(argv: list[str] | None = None  # arguments after the program name (default: sys.argv[1:])
         ) -> int:

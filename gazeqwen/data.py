@@ -7,27 +7,17 @@ from pathlib import Path
 from typing import Iterable, Sequence
 # torch is imported inside the functions that make tensors: `gazeqwen --help` and the data checks stay light
 from .utils import log
+from .split import load_split, make_split  # split imports no data: no import circle
 
 # %% auto #0
 __all__ = ['TASKS', 'TASK_ORDER', 'TASK_STEMS', 'GAZE_FREE_TASKS', 'FIXATION_COLUMNS', 'DURATION_COLUMNS', 'CLIP_RULES',
-           'LETTERS', 'ALERT_SUFFIX', 'PROACTIVE_WINDOWS', 'ZERO_CLIPS', 'GazeDataError', 'Task', 'task_by_name',
-           'task_for_file', 'parse_timestamp', 'parse_time_range', 'Fixation', 'scanpath_tensor', 'clip_mask',
-           'ScanpathLoader', 'normalise_options', 'answer_letter', 'GazeItem', 'read_qa_json', 'entry_video',
+           'LETTERS', 'ALERT_SUFFIX', 'PROACTIVE_WINDOWS', 'ZERO_CLIPS', 'Task', 'task_by_name', 'task_for_file',
+           'parse_timestamp', 'parse_time_range', 'Fixation', 'scanpath_tensor', 'clip_mask', 'ScanpathLoader',
+           'normalise_options', 'answer_letter', 'GazeItem', 'read_qa_json', 'entry_video', 'collect_video_names',
            'GazeLensDataset', 'collate']
 
 # %% ../nbs/06_data.ipynb #3497cdb4
-class GazeDataError(ValueError):
-    "A malformed or missing StreamGaze input; the message names the file, the line or entry, and the problem."
-    def __init__(self,
-                 problem: str,            # what is wrong
-                 where: str | None = None # file plus line / entry index
-                ):
-        self.problem, self.where = problem, where
-        super().__init__(f'{where}: {problem}' if where else problem)
-
-    def at(self, where: str) -> 'GazeDataError':
-        "The same problem, located at `where` (kept when already located)."
-        return self if self.where else GazeDataError(self.problem, where)
+from .utils import GazeDataError  # defined with the other error types, below every module
 
 # %% ../nbs/06_data.ipynb #7ea27b78
 @dataclasses.dataclass(frozen=True)
@@ -332,6 +322,23 @@ def _check_clip(a: float, b: float):
     return float(a), float(b)
 
 # %% ../nbs/06_data.ipynb #6347535d
+def collect_video_names(qa_files: Iterable[str | Path],  # StreamGaze QA JSON files
+                        on_error: str = 'raise'          # 'raise' | 'skip' unreadable files and entries
+                       ) -> list[str]:
+    "Sorted unique video basenames named by the entries of `qa_files`."
+    names = set()
+    for f in qa_files:
+        try: entries = read_qa_json(f)
+        except GazeDataError:
+            if on_error == 'raise': raise
+            continue
+        for i, e in enumerate(entries):
+            try: names.add(entry_video(e))
+            except GazeDataError as err:
+                if on_error == 'raise': raise err.at(f'{f} entry {i}')
+    return sorted(names)
+
+# %% ../nbs/06_data.ipynb #af4f24f6
 PROACTIVE_WINDOWS, ZERO_CLIPS = ('input_clip', 'from_start'), ('one_frame', 'skip')
 
 class GazeLensDataset:
@@ -370,7 +377,6 @@ class GazeLensDataset:
         if self.skipped: log.warning('GazeLensDataset: skipped %d input(s); see .skipped (first: %s: %s)', len(self.skipped), *self.skipped[0])
 
     def _split_videos(self, split_file):
-        from gazeqwen.split import load_split, make_split, collect_video_names
         sp = load_split(split_file) if split_file else make_split(collect_video_names(self.qa_files, on_error=self.on_error))
         return set(sp[self.split])
 

@@ -5,27 +5,10 @@ from __future__ import annotations
 import json, os, random
 from pathlib import Path
 from typing import Iterable
-from .data import GazeDataError, read_qa_json, entry_video
+from .utils import GazeDataError  # split depends on utils only: the data module reads splits, not the reverse
 
 # %% auto #0
-__all__ = ['SPLITS', 'collect_video_names', 'make_split', 'save_split', 'load_split']
-
-# %% ../nbs/08_split.ipynb #3b7cd36b
-def collect_video_names(qa_files: Iterable[str | Path],  # StreamGaze QA JSON files
-                        on_error: str = 'raise'          # 'raise' | 'skip' unreadable files and entries
-                       ) -> list[str]:
-    "Sorted unique video basenames named by the entries of `qa_files`."
-    names = set()
-    for f in qa_files:
-        try: entries = read_qa_json(f)
-        except GazeDataError:
-            if on_error == 'raise': raise
-            continue
-        for i, e in enumerate(entries):
-            try: names.add(entry_video(e))
-            except GazeDataError as err:
-                if on_error == 'raise': raise err.at(f'{f} entry {i}')
-    return sorted(names)
+__all__ = ['SPLITS', 'make_split', 'save_split', 'load_split']
 
 # %% ../nbs/08_split.ipynb #a6b2294a
 SPLITS = ('train', 'val', 'test')

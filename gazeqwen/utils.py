@@ -10,8 +10,8 @@ import numpy as np  # torch is imported inside the functions that need it: `gaze
 # %% auto #0
 __all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
            'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision', 'package_versions',
-           'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'from_dict', 'short_list', 'read_jsonl',
-           'append_jsonl', 'UsageError', 'CliParser', 'config_fields', 'parse_bool', 'config_parser',
+           'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'GazeDataError', 'from_dict', 'short_list',
+           'read_jsonl', 'append_jsonl', 'UsageError', 'CliParser', 'config_fields', 'parse_bool', 'config_parser',
            'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
 
 # %% ../nbs/00_utils.ipynb #0cba4b5b
@@ -140,6 +140,19 @@ log = logging.getLogger('gazeqwen')
 
 class ConfigError(ValueError):
     "A config or parameter set that does not match its dataclass."
+
+class GazeDataError(ValueError):
+    "A malformed or missing StreamGaze input; the message names the file, the line or entry, and the problem."
+    def __init__(self,
+                 problem: str,            # what is wrong
+                 where: str | None = None # file plus line / entry index
+                ):
+        self.problem, self.where = problem, where
+        super().__init__(f'{where}: {problem}' if where else problem)
+
+    def at(self, where: str) -> 'GazeDataError':
+        "The same problem, located at `where` (kept when already located)."
+        return self if self.where else GazeDataError(self.problem, where)
 
 def _check_type(name, value, tp):
     origin = typing.get_origin(tp)

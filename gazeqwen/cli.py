@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib, sys
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'CONFIGS', 'INPUT_ERRORS', 'config_help', 'usage', 'expected_errors', 'main']
+__all__ = ['SUBCOMMANDS', 'CONFIGS', 'INPUT_ERRORS', 'command_config', 'config_help', 'usage', 'expected_errors', 'main']
 
 # %% ../nbs/16_cli.ipynb #d5bb3048
 SUBCOMMANDS = {
@@ -19,6 +19,16 @@ SUBCOMMANDS = {
     'demo':      ('gazeqwen.demo', 'demo_cli', 'answer one question on one video with its fixations'),
 }
 CONFIGS = {'train': 'TrainConfig', 'evaluate': 'EvalConfig'}  # subcommands whose options are a config dataclass's fields
+
+def command_config(cmd: str,  # a subcommand of CONFIGS
+                   cls,       # its config dataclass
+                   argv: list | None  # its arguments
+                  ):
+    "The validated config of a config subcommand's command line; logging set up for the run."
+    import logging
+    from gazeqwen.utils import config_from_argv
+    logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
+    return config_from_argv(cls, argv, f'gazeqwen {cmd}', SUBCOMMANDS[cmd][2])
 
 def config_help(cmd: str  # a subcommand of CONFIGS
                ) -> str:

@@ -311,10 +311,8 @@ def merge_shards(paths: list,  # shard JSONL files
 def evaluate_cli(argv: list | None = None  # arguments after `gazeqwen evaluate`
                 ) -> int:
     "Entry point of `gazeqwen evaluate`."
-    from gazeqwen.utils import config_from_argv
-    logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
-    from gazeqwen.cli import SUBCOMMANDS
-    cfg = config_from_argv(EvalConfig, argv, 'gazeqwen evaluate', SUBCOMMANDS['evaluate'][2])
+    from gazeqwen.cli import command_config
+    cfg = command_config('evaluate', EvalConfig, argv)
     out = evaluate(cfg)
     rows, skips = read_jsonl(out), read_jsonl(skipped_path(out))
     acc = sum(r['correct'] for r in rows) / max(len(rows), 1)

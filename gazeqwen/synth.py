@@ -590,16 +590,19 @@ def _order_possible(gt, seq, f_end):
         f = f + 1 + hits[0]
     return True
 
+def _video_facts(gt, rng) -> tuple:
+    "(fixations, objects, full, none, K, names, fixated object per fixation, seeded choice) that the candidate draws share."
+    fx, objs = gt['fixations'], gt['objects']
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]
+    return fx, objs, gt['full'], gt['none'], len(objs), [o['name'] for o in objs], [f['object'] for f in fx], pick
+
 def _combos(pool: list) -> list:
     "Every 3-subset of `pool`, as lists."
     return [list(c) for c in itertools.combinations(pool, 3)]
 
 def _past_candidates(gt, rng, out: dict):
     "OTP, NFI and GSM candidates (past tasks asked in a gap after fixation k), appended to `out`."
-    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
-    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
-    pick = lambda xs: xs[int(rng.integers(len(xs)))]
-    combos = _combos
+    fx, objs, full, none, K, nm, seq, pick = _video_facts(gt, rng)
     for k in range(len(fx)):
         gaps = _gap_times(gt, k)
         # OTP: X = object of fixation k-1, answer = object of fixation k; asked after fixation k (+0..2 fixations)
@@ -613,7 +616,7 @@ def _past_candidates(gt, rng, out: dict):
                 if succ != {ans} or seq[L] == X: continue
                 pool = [i for i in range(K) if i not in (X, ans) and _after_possible(gt, X, i, _fr(gt, t))]
                 if len(pool) >= 3:
-                    out['OTP'].append(dict(t=t, key=k, X=X, answer=nm[ans], triples=[[nm[i] for i in c] for c in combos(pool)]))
+                    out['OTP'].append(dict(t=t, key=k, X=X, answer=nm[ans], triples=[[nm[i] for i in c] for c in _combos(pool)]))
                 break
         if not gaps: continue
         t = pick(gaps); fe = _fr(gt, t)
@@ -621,7 +624,7 @@ def _past_candidates(gt, rng, out: dict):
         S = sorted(set(seq[:k + 1]))
         U = [i for i in range(K) if i not in S and full[i, :fe + 1].sum() >= 2 * gt['fps']]
         if len(S) >= 3 and U:
-            out['NFI'].append(dict(t=t, key=k, answer=nm[pick(U)], triples=[[nm[i] for i in c] for c in combos(S)]))
+            out['NFI'].append(dict(t=t, key=k, answer=nm[pick(U)], triples=[[nm[i] for i in c] for c in _combos(S)]))
         # GSM: last three fixations, distinct, all fully visible over their span
         if k >= 2 and len({seq[k - 2], seq[k - 1], seq[k]}) == 3:
             s3 = (seq[k - 2], seq[k - 1], seq[k])  # distractor orders must be possible by visibility alone
@@ -632,10 +635,7 @@ def _past_candidates(gt, rng, out: dict):
 
 def _sr_candidates(cfg, gt, rng, out: dict):
     "SR candidates, appended to `out`."
-    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
-    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
-    pick = lambda xs: xs[int(rng.integers(len(xs)))]
-    combos = _combos
+    fx, objs, full, none, K, nm, seq, pick = _video_facts(gt, rng)
     # SR: X fixated once so far; the answer is (not) visible during that fixation, distractors the opposite;
     # vision alone must not rule out any option (each option has a fixation-long window with X that fits it)
     L = math.ceil(cfg.fix_dur_s[0] * gt['fps'] - 1e-9) + 1
@@ -649,7 +649,7 @@ def _sr_candidates(cfg, gt, rng, out: dict):
             A = [i for i in range(K) if i != X and gt[ans_state][i, a0:a1].all() and full[i, :fe + 1].any()]
             D = [i for i in range(K) if i != X and gt[dis_state][i, a0:a1].all() and full[i, :fe + 1].any()]
             D = [i for i in D if _window_ok(gt, X, i, [], fe, L, ans_state)]
-            good = [(a, c) for a in A for c in combos(D)]
+            good = [(a, c) for a in A for c in _combos(D)]
             if good:  # up to two question times per fixation on X (longer clips are different questions)
                 a = pick(sorted({g[0] for g in good}))
                 out['SR'].append(dict(t=t, key=j, X=X, answer=nm[a], triples=[[nm[i] for i in c] for g, c in good if g == a]))
@@ -657,10 +657,7 @@ def _sr_candidates(cfg, gt, rng, out: dict):
 
 def _present_candidates(gt, rng, out: dict):
     "FAP, OAR, OI-H and OI-E candidates (asked while fixation k is still going on), appended to `out`."
-    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
-    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
-    pick = lambda xs: xs[int(rng.integers(len(xs)))]
-    combos = _combos
+    fx, objs, full, none, K, nm, seq, pick = _video_facts(gt, rng)
     # present tasks: asked while fixation k is still going on
     absent = [n for n in NAMES if n not in nm]
     for k, f in enumerate(fx):
@@ -670,20 +667,18 @@ def _present_candidates(gt, rng, out: dict):
         if f['action'] is not None:  # FAP: asked at the first whole second after the midpoint, before the hand moves
             t = times[0]; pool = [i for i in range(K) if i != X and full[i, _fr(gt, t)]]
             if len(pool) >= 3:
-                out['FAP'].append(dict(t=t, key=k, answer=nm[X], triples=[[nm[i] for i in c] for c in combos(pool)]))
+                out['FAP'].append(dict(t=t, key=k, answer=nm[X], triples=[[nm[i] for i in c] for c in _combos(pool)]))
         t = pick(times); fe = _fr(gt, t)
         pool = [i for i in range(K) if i != X and full[i, fe]]
         if len(pool) >= 3:
             out['OAR'].append(dict(t=t, key=k, answer=objs[X]['colour'], pool=[objs[i]['colour'] for i in pool],
-                                   triples=[[objs[i]['colour'] for i in c] for c in combos(pool)]))
-            out['OI-H'].append(dict(t=t, key=k, answer=nm[X], triples=[[nm[i] for i in c] for c in combos(pool)]))
-        out['OI-E'].append(dict(t=t, key=k, answer=nm[X], triples=combos(absent)))
+                                   triples=[[objs[i]['colour'] for i in c] for c in _combos(pool)]))
+            out['OI-H'].append(dict(t=t, key=k, answer=nm[X], triples=[[nm[i] for i in c] for c in _combos(pool)]))
+        out['OI-E'].append(dict(t=t, key=k, answer=nm[X], triples=_combos(absent)))
 
 def _alert_candidates(gt, rng, out: dict):
     "GTA and OAA candidates (proactive alerts), appended to `out`."
-    fx, objs, full, none = gt['fixations'], gt['objects'], gt['full'], gt['none']
-    K, nm, seq = len(objs), [o['name'] for o in objs], [f['object'] for f in gt['fixations']]
-    pick = lambda xs: xs[int(rng.integers(len(xs)))]
+    fx, objs, full, none, K, nm, seq, pick = _video_facts(gt, rng)
     label = lambda i: f"{objs[i]['colour']} {nm[i]}"
     # GTA: alert when the wearer looks at X: yes during fixations on X, no during others while X is in view
     for X in range(K):
@@ -1065,7 +1060,6 @@ def _stage0_one(kind, v, t, w, rng):
     full, none = v['full'][:, a:b + 1].all(1), v['none'][:, a:b + 1].all(1)  # (n_objects,)
     objs = v['objects']; inview = [o for o in objs if full[o['id']]]
     pick = lambda xs: xs[int(rng.integers(len(xs)))]
-    combos = lambda pool: [list(c) for c in itertools.combinations(pool, 3)]
     if kind == 'count':  # each object stays completely in view, or not, over the whole window
         if not (full | ~v['full'][:, a:b + 1].any(1)).all(): return None
         n = int(full.sum()); lo = max(0, n - int(rng.integers(0, 4)))
@@ -1074,11 +1068,11 @@ def _stage0_one(kind, v, t, w, rng):
     o = pick(inview)
     if kind == 'visible':
         pool = [n for n in NAMES if n not in v['name_id'] or none[v['name_id'][n]]]
-        return ('Which of these objects can be seen in the video?', o['name'], combos(pool), NAMES.index) if len(pool) >= 3 else None
+        return ('Which of these objects can be seen in the video?', o['name'], _combos(pool), NAMES.index) if len(pool) >= 3 else None
     if kind == 'colour':
-        return f"What colour is the {o['name']}?", o['colour'], combos([c for c in COLOURS if c != o['colour']]), _CRANK.get
+        return f"What colour is the {o['name']}?", o['colour'], _combos([c for c in COLOURS if c != o['colour']]), _CRANK.get
     if kind == 'which_colour':
-        return f"Which object is {o['colour']}?", o['name'], combos([n for n in NAMES if n != o['name']]), NAMES.index
+        return f"Which object is {o['colour']}?", o['name'], _combos([n for n in NAMES if n != o['name']]), NAMES.index
     if kind == 'position':
         xy = v['screen'][o['id'], a:b + 1]  # (frames, 2)
         if (np.abs(xy - 0.5) < 0.06).any(): return None

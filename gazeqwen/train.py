@@ -522,10 +522,8 @@ def train(cfg: TrainConfig  # run settings
 def train_cli(argv: list | None = None  # arguments after `gazeqwen train`
              ) -> int:
     "Entry point of `gazeqwen train`."
-    from gazeqwen.utils import config_from_argv
-    logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
-    from gazeqwen.cli import SUBCOMMANDS
-    cfg = config_from_argv(TrainConfig, argv, 'gazeqwen train', SUBCOMMANDS['train'][2])
+    from gazeqwen.cli import command_config
+    cfg = command_config('train', TrainConfig, argv)
     res = train(cfg)
     if res.get('n_skipped') or res.get('skipped_inputs'):
         why = ', '.join(f'{n} {r}' for r, n in res['skipped_reasons'].items())

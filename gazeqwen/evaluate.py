@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses, json, logging, math, os
 from pathlib import Path
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: tqdm.auto warns in kernels without ipywidgets (papermill runs)
 
 from .utils import from_dict, provenance, write_json, read_jsonl, append_jsonl, set_seed, to_jsonable, check_resume, ConfigError
 from .data import GazeItem, LETTERS, GazeDataError

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 import torch, torch.nn as nn, torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: tqdm.auto warns in kernels without ipywidgets (papermill runs)
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 
 from .data import GazeItem, LETTERS, GazeDataError

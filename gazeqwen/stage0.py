@@ -6,7 +6,7 @@ import dataclasses, hashlib, json, logging, math, re, shutil, time
 from pathlib import Path
 import numpy as np, torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: tqdm.auto warns in kernels without ipywidgets (papermill runs)
 
 from .utils import write_json, provenance, set_seed, to_jsonable
 from .data import GazeItem, LETTERS

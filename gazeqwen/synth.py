@@ -886,7 +886,7 @@ def generate_dataset(out: Path | str,  # dataset folder to create
                      workers: int | None = None  # processes rendering videos (default: CPU count, at most 2)
                     ) -> dict:
     "Write videos, fixation and raw-gaze CSVs, the ten QA files, split.json and meta.json; return a summary."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: tqdm.auto warns in kernels without ipywidgets (papermill runs)
     cfg = cfg or SynthConfig.default(); out = Path(out)
     if out.exists() and any(out.iterdir()):
         if not overwrite: raise FileExistsError(f'{out} is not empty; pass overwrite=True (--overwrite) to replace it')

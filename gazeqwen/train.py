@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Sequence
 import torch, torch.nn as nn
 import torch.distributed as dist
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: tqdm.auto warns in kernels without ipywidgets (papermill runs)
 
 from .utils import from_dict, provenance, write_json, set_seed, to_jsonable, check_resume, ConfigError
 from .data import GazeLensDataset, GazeDataError
@@ -247,6 +247,7 @@ def build_f_theta(bb: Backbone, cfg: TrainConfig, protocol: Protocol) -> GazeLen
                     heatmap_bias=cfg.heatmap_bias if protocol.gaze_input == 'heatmap' else 0.0,
                     heatmap_gate=cfg.heatmap_gate and protocol.gaze_input == 'heatmap').to(bb.device)
 
+# %% ../nbs/13_train.ipynb #0b06af67
 def check_inputs(cfg,                                    # a config with path fields (TrainConfig, EvalConfig)
                  folders: tuple = ('model_path', 'data_root'),  # fields naming folders that must exist
                  files: tuple = ('vjepa_checkpoint',)    # fields naming files that must exist (None: not given)
@@ -258,6 +259,7 @@ def check_inputs(cfg,                                    # a config with path fi
         if not (Path(v).is_dir() if name in folders else Path(v).is_file()):
             raise ConfigError(f"{name.replace('_', '-')} {v}: no such {'folder' if name in folders else 'file'}")
 
+# %% ../nbs/13_train.ipynb #c6814d8e
 @dataclasses.dataclass
 class _Run:
     "What the steps of one training run share: settings, protocol, run folder, processes, fingerprint, clock."
@@ -355,6 +357,7 @@ def _attach_trainables(bb: Backbone, run: _Run) -> tuple:
     else: f_theta.requires_grad_(False)
     return f_theta, ctx, lora_params
 
+# %% ../nbs/13_train.ipynb #727b7514
 class _Preparer:
     "Frozen outputs of a run's items, computed (or read from the cache) once each; unusable items kept apart."
     def __init__(self, bb: Backbone, run: _Run):
@@ -412,6 +415,7 @@ def _restore(ck: dict | None, f_theta: GazeLens, bb: Backbone, opt, sched, prep:
     return dict(epoch=ck['epoch'], best=ck['early_stopping']['best'], counter=ck['early_stopping']['counter'],
                 history=ck['history'], steps=ck['steps'])
 
+# %% ../nbs/13_train.ipynb #94e2a0ed
 def _optimizer_step(batch_of, positions: list, n_global: int, epoch: int, bb: Backbone, ctx, trained: list, opt, sched,
                     run: _Run) -> float:
     "One optimizer step over this rank's `positions` (micro-batches, gradients summed over ranks); its loss."
@@ -518,7 +522,7 @@ def train(cfg: TrainConfig  # run settings
                            f_theta_params=sum(p.numel() for p in f_theta.parameters()),
                            lora_params=count_lora_params(bb.model)), items, val_prep, prep, run)
 
-# %% ../nbs/13_train.ipynb #c6814d8e
+# %% ../nbs/13_train.ipynb #d55f7dfa
 def train_cli(argv: list | None = None  # arguments after `gazeqwen train`
              ) -> int:
     "Entry point of `gazeqwen train`."

@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 
-.PHONY: help venv test sync-check nbtest pytest export clean-nbs readme reproduce reproduce-full smoke nbs docs screenshots lab
+.PHONY: help venv test test-portable sync-check nbtest pytest export clean-nbs readme reproduce reproduce-full smoke nbs docs screenshots lab
 
 $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ pytest: $(STAMP)
 
 ## everything CI runs: sync check, notebook execution with output check, pytest
 test: sync-check nbtest pytest
+
+## parity notebooks and README-number tests under other CPUs' kernel settings (AVX2, no SIMD, MKL, oneDNN, 1 and 2 threads)
+test-portable: $(STAMP)
+	BIN=$(BIN) bash tools/test_portable.sh
 
 ## nbdev_clean, nbdev_export and the README, after editing notebooks
 export: $(STAMP)
@@ -68,7 +72,7 @@ screenshots: docs
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs
 
-## run every experiment of runs.yaml (GPU, 7B)
+## every README number: the default preset of runs.yaml on the embedded default (CPU, pinned numerics, about 35 min)
 reproduce: $(STAMP)
 	$(BIN)/gazeqwen reproduce
 

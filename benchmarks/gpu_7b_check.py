@@ -40,7 +40,7 @@ SHAPES = {'7b': dict(layers=28, hidden=3584, heads=28, kv_heads=4, intermediate=
 VOCAB = {'7b': 152064, 'tiny': None}
 VJEPA = {'7b': dict(), 'tiny': dict(embed_dim=64, depth=2, num_heads=4, img_size=128, num_frames=8)}  # 7b: ViT-B/16-384
 EXPECT = dict(base_params=8_292_166_656, lora_params=2_523_136, f_theta_coord_pe_params=10_807_324,
-              injection_layers=[6, 13, 20, 27])  # REFERENCE 3-5 and its manifests
+              injection_layers=[6, 13, 20, 27])  # the reference's injection, LoRA and checkpoint, and its manifests
 
 
 def build_model_dir(out: Path, scale: str, device: str, frame_side: int) -> dict:

@@ -5,7 +5,7 @@
 
 Builds a small synthetic benchmark and an untrained tiny Qwen2.5-VL (with its narrow V-JEPA) in a temporary folder,
 then, for each environment below, starts a fresh process that fills its own frozen-output cache (decode, vision tower,
-V-JEPA), trains a `gazeqwen` run (f_theta + LoRA, aligned protocol, one epoch) and evaluates its checkpoint:
+V-JEPA), trains a `gazeqwen` run (f_theta + LoRA, aligned protocol, two epochs of 64 items) and evaluates its checkpoint:
 
   native               this CPU's own kernels (AVX-512 here)
   native_other_cpu     ATEN_CPU_CAPABILITY=default: PyTorch's non-vectorised kernels, as a CPU without AVX2 would run
@@ -81,7 +81,7 @@ def child(model: str, data: str, work: str) -> dict:
     work = Path(work)
     t0 = time.time()
     log = train(TrainConfig(model_path=model, data_root=data, out_dir=str(work / 'run'), cache_dir=str(work / 'cache'),
-                            mode='gazeqwen', protocol='aligned', epochs=1, max_items=48, max_val_items=8,
+                            mode='gazeqwen', protocol='aligned', epochs=2, max_items=64, max_val_items=8,
                             items_per_step=4, micro_batch=4, n_latents=8, d_latent=32, lr=3e-3, lora_lr=1e-3,
                             heatmap_bias=6.0, progress=False))
     t_train = time.time() - t0
@@ -122,6 +122,7 @@ def compare(a: dict, b: dict) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', default=None, help='JSON file for the results (default: print only)')
+    ap.add_argument('--table', default=None, help='Markdown table of the comparison (README includes results/tables/numerics.md)')
     ap.add_argument('--timing-rounds', type=int, default=2, help='extra interleaved native/pinned rounds for the time ratio')
     ap.add_argument('--child', nargs=3, metavar=('MODEL', 'DATA', 'WORK'), help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -151,6 +152,34 @@ def main():
            'provenance': provenance({'timing_rounds': a.timing_rounds})}
     print(json.dumps({'vs_pinned': out['vs_pinned'], 'time_ratio_pinned_over_native': out['time_ratio_pinned_over_native']}, indent=1))
     if a.out: write_json(a.out, out)
+    if a.table: Path(a.table).parent.mkdir(parents=True, exist_ok=True); Path(a.table).write_text(markdown(out) + '\n')
+
+
+LABELS = {'native': "this CPU's own kernels", 'native_other_cpu': 'PyTorch without SIMD (`ATEN_CPU_CAPABILITY=default`)',
+          'emulated_avx2': "an AVX2 machine's choices, not pinned", 'pinned': 'pinned (`gazeqwen reproduce`)',
+          'pinned_from_default': 'pinned, started from `ATEN_CPU_CAPABILITY=default`',
+          'pinned_from_avx2': "pinned, started from an AVX2 machine's choices", 'pinned_1_thread': 'pinned, but 1 thread'}
+
+
+def markdown(out: dict) -> str:
+    "The comparison as a README table: each setting against the pinned run, bit for bit."
+    rows = ['| numeric path | PyTorch kernels, threads | training losses | first differing step | loss difference at step 0 | '
+            'trained weights | answer probabilities | answers changed |', '|---|---|---|---|---|---|---|---|']
+    yes = lambda b: 'identical' if b else 'differ'
+    for k, s in out['settings'].items():
+        n = s['numerics']
+        if k == 'pinned':
+            rows.append(f"| {LABELS[k]} | {n['torch_cpu_capability']}, {n['torch_threads']} | (reference) | | | | | |"); continue
+        c = out['vs_pinned'][k]
+        first = '' if c['first_differing_step'] is None else str(c['first_differing_step'])
+        rows.append(f"| {LABELS.get(k, k)} | {n['torch_cpu_capability']}, {n['torch_threads']} | {yes(c['losses_identical'])} | "
+                    f"{first} | {c['step0_loss_abs_diff']:.1e} | {yes(c['weights_identical'])} | {yes(c['logits_identical'])} | "
+                    f"{c['predictions_changed']} of {s['n_eval']} |")
+    steps = next(iter(out['settings'].values()))['step_losses']
+    rows += ['', f"One `gazeqwen` training ({steps} optimizer steps over 2 epochs, f_theta + LoRA, aligned protocol) and its evaluation, each in "
+             f"a fresh process on this machine (`benchmarks/numerics.py`). Time, pinned over native (median of "
+             f"{len(out['time_seconds']['native'])} interleaved runs): {out['time_ratio_pinned_over_native']:.2f}x."]
+    return '\n'.join(rows)
 
 
 if __name__ == '__main__':

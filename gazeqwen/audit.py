@@ -46,7 +46,7 @@ def overall_audit(tab: pd.DataFrame  # `paper_audit` output
 def paper_markdown(tab: pd.DataFrame, ov: dict) -> str:
     "Markdown of the reported table next to what it implies."
     f = lambda x: '—' if x is None or (isinstance(x, float) and math.isnan(x)) else x
-    lines = ['*Quoted from the paper (REFERENCE 8), with what its numbers imply (n ≤ 400 tried).*', '',
+    lines = ['*Quoted from the paper, with what its numbers imply (n ≤ 400 tried).*', '',
              '| Task | no_gaze | GazeQwen | Δ | p | n consistent | n also reaching p | smallest n | McNemar p range at it |',
              '|---|---|---|---|---|---|---|---|---|']
     for t, r in tab.iterrows():
@@ -63,7 +63,7 @@ def paper_markdown(tab: pd.DataFrame, ov: dict) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/20_audit.ipynb #d7f3e4b8
-MODEL_CARD = dict(lora='~3.5M', trainable='~14.3M', checkpoint_mb=51)  # as printed on the model card (REFERENCE 5)
+MODEL_CARD = dict(lora='~3.5M', trainable='~14.3M', checkpoint_mb=51)  # as printed on the model card
 
 def parameter_counts() -> dict:
     "Base, LoRA and f_theta parameter counts of the real 7B layout, measured on the meta device."

@@ -325,7 +325,7 @@ PRESETS = {
     'smoke': dict(synth=dict(n_videos=10, duration_s=32.0), stage0=dict(n_train=96, n_val=32, epochs=1, vjepa_steps=30,
                                                                          vjepa_clips=24, vjepa_val_clips=8, vision_steps=20,
                                                                          vision_clips=16, vision_val_clips=8)),
-    # colour-labelled options in slot order, and a V-JEPA stand-in that sees colour at the token grid (issue 5 probes)
+    # colour-labelled options in slot order, and a V-JEPA stand-in that sees colour at the token grid (an earlier probe recipe)
     'colour': dict(synth=dict(option_order='slot', option_labels='colour_name'), stage0=dict(vjepa_steps=1200, epochs=1)),
 }
 

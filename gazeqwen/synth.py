@@ -548,7 +548,7 @@ _QTEXT = {
     'OAR': 'What is the colour of the object the user is currently looking at?',
     'OI-E': 'Which object is the user currently gazing at?', 'OI-H': 'Which object is the user currently gazing at?',
     'GTA': 'Notify me when I look at the {X}.', 'OAA': 'Alert me when the {X} appears.'}
-# OI-E and OI-H share one task_type in the release generator (REFERENCE 7); the file name tells them apart
+# OI-E and OI-H share one task_type in the release generator; the file name tells them apart
 TASK_TYPE = {**{t: f for t, f in TASK_FILES.items()}, 'OI-H': TASK_FILES['OI-E']}
 
 def _fr(gt, t): return min(int(round(t * gt['fps'])), gt['n_frames'] - 1)
@@ -950,7 +950,7 @@ def load_synth(dataset_dir: Path | str  # folder written by `generate_dataset`
 def clip_window(task: str,  # task abbreviation
                 t: float  # question time (s)
                ) -> tuple[float, float]:
-    "REFERENCE 7 clip: past [0, t], present and FAP [max(0, t-60), t]."
+    "The reference clip: past [0, t], present and FAP [max(0, t-60), t]."
     return (0.0, t) if task in PAST else (max(0.0, t - 60), t)
 
 def _fix_objects(v, fx):

@@ -254,7 +254,7 @@ def format_question(question: str,  # the question text
                     options,        # option strings, with or without their "A." prefix
                     preamble=None   # optional text on its own line before "Question:"
                    ) -> str:
-    "REFERENCE 7 user text: question, lettered options one per line, and the answer cue."
+    "The reference's user text: question, lettered options one per line, and the answer cue."
     if not 1 <= len(options) <= len(LETTERS):
         raise ValueError(f'format_question: {len(options)} options for {question!r}; need 1..{len(LETTERS)}')
     opts = [o if re.match(rf'{LETTERS[i]}\.', o.strip()) else f'{LETTERS[i]}. {o.strip()}' for i, o in enumerate(options)]
@@ -289,9 +289,9 @@ def make_inputs(processor,      # a Qwen2.5-VL processor (tiny or real)
                          f'{n}, {len(questions)}, {len(options_list)}, {len(fps)}, {len(preambles)}')
     for i, (f, r) in enumerate(zip(frames_list, fps)):
         if not isinstance(f, torch.Tensor) or f.dtype != torch.uint8 or f.ndim != 4 or f.shape[1] != 3 or f.shape[0] < 1:
-            raise ValueError(f'make_inputs: item {i}: frames must be a (n>=1, 3, H, W) uint8 tensor, got '
+            raise ValueError(f'make_inputs: clip {i}: frames must be a (n>=1, 3, H, W) uint8 tensor, got '
                              f'{type(f).__name__} {getattr(f, "dtype", "")} {tuple(getattr(f, "shape", ()))}')
-        if not r > 0: raise ValueError(f'make_inputs: item {i}: fps must be > 0, got {r}')
+        if not r > 0: raise ValueError(f'make_inputs: clip {i}: fps must be > 0, got {r}')
     texts = [build_prompt(processor, q, o, p) for q, o, p in zip(questions, options_list, preambles)]
     meta = [dict(fps=float(r), total_num_frames=int(f.shape[0]), height=int(f.shape[2]), width=int(f.shape[3]))
             for f, r in zip(frames_list, fps)]

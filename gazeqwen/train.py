@@ -27,7 +27,7 @@ __all__ = ['log', 'FINGERPRINT_EXCLUDED', 'TrainConfig', 'data_fingerprint', 'ru
 # %% ../nbs/13_train.ipynb #43d951d7
 @dataclasses.dataclass
 class TrainConfig:
-    "Every setting of a training run (defaults: REFERENCE 7)."
+    "Every setting of a training run (defaults: the reference recipe)."
     model_path: str                      # Qwen2.5-VL folder (tiny or the real 7B)
     data_root: str                       # dataset folder: qa/*.json, videos/, fixations/, split.json
     out_dir: str                         # run folder (checkpoints, log)

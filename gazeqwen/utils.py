@@ -9,10 +9,10 @@ import numpy as np  # torch is imported inside the functions that need it: `gaze
 
 # %% auto #0
 __all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
-           'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision', 'package_versions',
-           'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'GazeDataError', 'from_dict', 'short_list',
-           'read_jsonl', 'append_jsonl', 'UsageError', 'CliParser', 'config_fields', 'parse_bool', 'config_parser',
-           'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
+           'include_file', 'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision',
+           'package_versions', 'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'GazeDataError', 'from_dict',
+           'short_list', 'read_jsonl', 'append_jsonl', 'UsageError', 'CliParser', 'config_fields', 'parse_bool',
+           'config_parser', 'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
 
 # %% ../nbs/00_utils.ipynb #0cba4b5b
 def repo_root(start: Path | str | None = None  # where to start looking (default: this file, then the working directory)
@@ -42,6 +42,14 @@ def real_fixtures() -> Path | None:
 def reference_fixtures() -> Path:
     "The numeric parity fixtures copied into the project's tests."
     return repo_root() / 'tests' / 'fixtures' / 'reference'
+
+def include_file(path: str,                  # a generated file, relative to the repository root (a results table)
+                 by: str = 'make reproduce'  # the command that writes it (named while it does not exist)
+                ):
+    "Show a generated Markdown file in a notebook; `tools/readme.py` puts the same file into README between markers."
+    from IPython.display import Markdown, display
+    f = repo_root() / path
+    display(Markdown(f.read_text().strip('\n') if f.is_file() else f'*(not generated yet: `{path}` is written by `{by}`)*'))
 
 # %% ../nbs/00_utils.ipynb #dc14ebce
 def set_seed(seed: int  # seed for python, numpy and torch

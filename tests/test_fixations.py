@@ -53,7 +53,7 @@ def test_cli_synth_writes_csv_png_summary(video, tmp_path, capsys):
     summary = json.loads((tmp_path / 'out' / 'clip_fixations_summary.json').read_text())
     assert summary['kept'] == 1 and summary['provenance']['config']['format'] == 'synth'
     assert (tmp_path / 'out' / 'clip_fixations.png').stat().st_size > 5000
-    from gazeqwen.data import ScanpathLoader  # acceptance 3: the data layer reads it unchanged
+    from gazeqwen.data import ScanpathLoader  # the data layer reads it unchanged
     sp = ScanpathLoader(csv).load().double().numpy()
     np.testing.assert_allclose(sp, [[0.3, 0.6, 33 / FPS, 66 / FPS]], atol=1e-5)
 

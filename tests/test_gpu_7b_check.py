@@ -39,6 +39,6 @@ def test_dry_run_tiny(tiny_env, tmp_path):
         assert res['train'][run]['f_theta_config']['n_layers'] == s['layers']
     assert res['train']['gazeqwen']['f_theta_config']['gaze_input'] == 'heatmap'
     assert 'gaze_input' not in res['train']['gazeqwen_reference']['f_theta_config']  # coord_pe: the released layout
-    assert res['checks']['injection_layers'] == [0, 1, 2, 3]  # REFERENCE 3's rule (6, 13, 20, 27 for 28 layers)
+    assert res['checks']['injection_layers'] == [0, 1, 2, 3]  # the reference's rule (6, 13, 20, 27 for 28 layers)
     assert {res['evaluate'][m]['n'] for m in ('no_gaze', 'lora_only', 'gazeqwen')} == {8}
     assert res['evaluate']['forward']['batch'] == 4 and res['evaluate']['forward']['lora_only_ms'] > 0

@@ -107,7 +107,7 @@ def test_oracle_honesty(small):
 
 
 def test_raw_gaze_round_trip(small):
-    "Our statement of StreamGaze's detector recovers the ground-truth fixations exactly (issue 7's acceptance)."
+    "Our statement of StreamGaze's detector recovers the ground-truth fixations exactly."
     import pandas as pd
     out, _ = small
     for stem in sorted(load_synth(out)['videos'])[:4]:

@@ -1,6 +1,9 @@
 """Writes README.md from nbs/index.ipynb, filling each `<!-- include: PATH -->` marker with that generated file.
 
-Markdown cells are copied; code cells become ```python blocks (cells starting with `#|hide` are left out).
+Markdown cells are copied; code cells become ```python blocks (cells starting with `#|hide` are left out, except
+`#|hide` cells calling `include_file('PATH')`, which show a generated file in the notebook and become include markers
+here). Links are written relative to `nbs/` in the notebook (`01_model.ipynb`, `../results/figures/x.png`) and
+rewritten relative to the repository root here (`nbs/01_model.ipynb`, `results/figures/x.png`).
 A marker line `<!-- include: results/tables/overall.md -->` is replaced by the file's text between
 `<!-- begin: PATH -->` and `<!-- end: PATH -->` comments, so every number in README comes from a generated file.
 `<!-- include: PATH by COMMAND -->` names the command that writes PATH (default `make reproduce`) in the placeholder
@@ -11,6 +14,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = re.compile(r'^<!-- include: (\S+)(?: by (.+?))? -->$')
+INCLUDE = re.compile(r"^include_file\('([^']+)'(?:, by='([^']+)')?\)$")
+LINK = re.compile(r'\]\((?!https?:|#|/)([^)\s]+)\)')
+
+
+def root_link(target: str) -> str:
+    "A link written from nbs/ as seen from the repository root."
+    return target[3:] if target.startswith('../') else 'nbs/' + target
 
 
 def render(nb_path=ROOT / 'nbs' / 'index.ipynb'):
@@ -19,8 +29,12 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb'):
     for c in nb['cells']:
         src = ''.join(c['source']).strip('\n')
         if c['cell_type'] == 'markdown':
-            parts.append(src)
-        elif c['cell_type'] == 'code' and src and not src.lstrip().startswith('#|hide'):
+            parts.append(LINK.sub(lambda m: f'](' + root_link(m.group(1)) + ')', src))
+        elif c['cell_type'] == 'code' and src.lstrip().startswith('#|hide'):
+            body = '\n'.join(l for l in src.split('\n') if not l.startswith('#|')).strip()
+            m = INCLUDE.match(body)
+            if m: parts.append(f'<!-- include: {m.group(1)}' + (f' by {m.group(2)}' if m.group(2) else '') + ' -->')
+        elif c['cell_type'] == 'code' and src:
             body = '\n'.join(l for l in src.split('\n') if not l.startswith('#|'))
             parts.append('```python\n' + body + '\n```')
     out = []

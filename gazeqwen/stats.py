@@ -6,8 +6,7 @@ import json, math
 from fractions import Fraction
 from pathlib import Path
 import numpy as np, pandas as pd
-from scipy.stats import binom
-from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
+# scipy and statsmodels are imported inside the functions that use them: `gazeqwen report --help` stays light
 
 # %% auto #0
 __all__ = ['PRED_KEYS', 'OVERALL', 'MACRO', 'PAPER_TABLE', 'PAPER_OMITTED_N', 'StatsError', 'check_row', 'as_predictions',
@@ -130,6 +129,7 @@ def mcnemar_p(b: int,  # discordant: A right, B wrong
              ) -> float:
     "Two-sided exact McNemar p-value from the discordant counts (statsmodels)."
     if b < 0 or c < 0: raise StatsError(f'discordant counts must be >= 0, got b={b}, c={c}')
+    from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
     return float(_sm_mcnemar([[0, int(b)], [int(c), 0]], exact=True).pvalue)
 
 def mcnemar_p_exact(b: int,  # discordant: A right, B wrong
@@ -323,6 +323,7 @@ def mcnemar_p_range(n: int,            # questions of the task
              if delta is None or abs(100 * (kb - ka) / n - delta) <= half]
     if not pairs: raise StatsError(f'no counts out of n={n} give {acc_a}% and {acc_b}% (delta {delta})')
     bc = np.array([s for ka, kb in pairs for s in discordant_splits(n, ka, kb)])  # (S, 2) all splits
+    from scipy.stats import binom
     p = np.minimum(1.0, 2 * binom.cdf(bc.min(axis=1), bc.sum(axis=1), 0.5))  # (S,) the McNemar exact formula
     i, j = int(p.argmin()), int(p.argmax())
     return dict(n=n, counts=pairs, p_min=float(p[i]), p_max=float(p[j]), bc_min=tuple(map(int, bc[i])),

@@ -64,7 +64,7 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -q -c docs . _site
 	@echo "site: $(CURDIR)/_site/index.html"
 
-## headless-Chromium screenshots of the 01_model and 14_stats pages in _site/_screenshots/
+## headless-Chromium screenshots of the 01_model and 15_stats pages in _site/_screenshots/
 screenshots: docs
 	$(BIN)/python tools/screenshots.py
 

@@ -48,8 +48,8 @@ def test_model_page_shows_outputs_and_figures():
 
 
 def test_stats_page_renders_the_mcnemar_and_holm_table():
-    text = page('14_stats')
-    stored_outputs('14_stats')
+    text = page('15_stats')
+    stored_outputs('15_stats')
     tables = re.findall(r'<table.*?</table>', text, re.S)
     holm = [t for t in tables if 'Holm p' in t and 'OTP' in t]
     assert holm, 'no rendered table with a Holm p column'

@@ -55,12 +55,12 @@ def test_tiny_notebook_store_then_check(tmp_path):
 
 
 def test_check_fails_on_hand_edited_stats_notebook(tmp_path):
-    "The committed 14_stats with its outputs passes the check; with one printed accuracy edited by hand it fails."
-    src = ROOT / 'nbs' / '14_stats.ipynb'
+    "The committed 15_stats with its outputs passes the check; with one printed accuracy edited by hand it fails."
+    src = ROOT / 'nbs' / '15_stats.ipynb'
     nb = json.loads(src.read_text())
     outs = [o for c in nb['cells'] for o in c.get('outputs', [])]
-    if not outs: pytest.skip('nbs/14_stats.ipynb carries no stored outputs (run `make nbs NBS=nbs/14_stats.ipynb`)')
-    target = tmp_path / '14_stats.ipynb'
+    if not outs: pytest.skip('nbs/15_stats.ipynb carries no stored outputs (run `make nbs NBS=nbs/15_stats.ipynb`)')
+    target = tmp_path / '15_stats.ipynb'
     shutil.copy(src, target)
     rc, out = check(target)
     assert rc == 0, out

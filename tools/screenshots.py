@@ -1,6 +1,6 @@
 """Headless-Chromium screenshots of pages of the built site (`make screenshots`, after `make docs`).
 
-    python tools/screenshots.py [PAGE ...]     # default: nbs/01_model nbs/14_stats; PNGs in _site/_screenshots/
+    python tools/screenshots.py [PAGE ...]     # default: nbs/01_model nbs/15_stats; PNGs in _site/_screenshots/
 
 Each page is shot in one window `TALL` pixels high, then cut into 1280 x 2000 parts `NAME-1.png`, `NAME-2.png`, ...
 (blank parts below the page's end are dropped). Uses the Debian `chromium` package (`apt-get install chromium`) with
@@ -42,5 +42,5 @@ def screenshot(page: str, out_dir: Path = SITE / '_screenshots') -> list[Path]:
 
 
 if __name__ == '__main__':
-    for page in sys.argv[1:] or ['nbs/01_model', 'nbs/14_stats']:
+    for page in sys.argv[1:] or ['nbs/01_model', 'nbs/15_stats']:
         print(*screenshot(page.replace('.html', '')), sep='\n')

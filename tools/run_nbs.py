@@ -21,7 +21,8 @@ A notebook with code cells but no stored output at all has not been stored yet: 
 (`--strict` fails on it). Cells that were skipped (slow, gpu) keep their stored outputs and are not compared.
 """
 from __future__ import annotations
-import argparse, json, multiprocessing as mp, os, re, sys, tempfile, traceback
+import argparse, json, os, re, subprocess, sys, tempfile, traceback
+from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
 
@@ -215,12 +216,19 @@ def main(argv=None):
     ap.add_argument('--flags', default='', help='space-separated flags of cells to run that are skipped by default')
     ap.add_argument('--n-workers', type=int, default=1, help='notebooks executed at once (one process each)')
     ap.add_argument('--strict', action='store_true', help='with --check: fail on a notebook with no stored outputs')
+    ap.add_argument('--one', action='store_true', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     paths = [Path(p).resolve() for p in a.paths] or default_notebooks()
     flags = set(settings().get('tst_flags', '').split()) - set(a.flags.split())
-    ctx = mp.get_context('fork')
-    with ctx.Pool(max(1, a.n_workers), maxtasksperchild=1) as pool:
-        results = pool.map(_worker, [(p, flags, a.check) for p in paths], chunksize=1)
+    if a.one:  # one notebook, in this process (a child of the run below): its result as the last line of stdout
+        print(json.dumps(_worker((paths[0], flags, a.check)))); return
+    def child(p):  # each notebook in its own process, which may start processes of its own (not a daemon)
+        cmd = [sys.executable, __file__, '--one', '--flags', a.flags] + (['--check'] if a.check else []) + [str(p)]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        try: return json.loads(r.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            return {'path': str(p), 'ok': False, 'stored': False, 'diffs': [], 'error': (r.stdout + r.stderr)[-4000:]}
+    with ThreadPoolExecutor(max(1, a.n_workers)) as ex: results = list(ex.map(child, paths))
     failed = [r for r in results if not r['ok']]
     unstored = [r['path'] for r in results if not r['stored']]
     for r in results:

@@ -76,7 +76,7 @@ def normalise_text(s: str) -> str:
     tmp = os.path.realpath(tempfile.gettempdir())
     for t in {tmp, tempfile.gettempdir()}:
         s = re.sub(re.escape(t) + r'/[\w.\-]+', '<tmp>', s)
-    s = s.replace(str(ROOT), '<repo>')
+    s = s.replace(str(ROOT.parent / 'shared'), '../shared').replace(str(ROOT), '<repo>')
     return _DUR.sub('<time>', s)
 
 
@@ -169,9 +169,10 @@ def _real_fixtures_absent() -> bool:
     shared = Path(os.environ['GAZEQWEN_SHARED']) if os.environ.get('GAZEQWEN_SHARED') else ROOT.parent / 'shared'
     return not (shared / 'fixtures' / 'real').is_dir()
 
-# Cells that read the real StreamGaze fixtures (their source names `real_fixtures`) print what they found; where the
+# Cells that read the real StreamGaze fixtures (their source names `real_fixtures`, or `REAL`/`real`, its result) print what they found; where the
 # fixtures are absent (any clone without ../shared) they print that they skipped, so they are executed but not compared.
 NO_REAL_FIXTURES = _real_fixtures_absent()
+READS_REAL = re.compile(r'real_fixtures|\bREAL\b|\breal\b')  # the call, or the names the notebooks give its result
 
 
 def run_notebook(path: Path, flags: set, check: bool) -> dict:
@@ -199,7 +200,7 @@ def run_notebook(path: Path, flags: set, check: bool) -> dict:
                 res.update(ok=False, error=f"cell {i}: " + ''.join(traceback.format_exception(
                     type(shell.exc), shell.exc, shell.exc.__traceback__))[-3000:])
                 return res
-            if check and stored and not (NO_REAL_FIXTURES and 'real_fixtures' in cell.source):
+            if check and stored and not (NO_REAL_FIXTURES and READS_REAL.search(cell.source)):
                 d = first_difference(text_view(raw['cells'][i].get('outputs', [])), text_view(new))
                 if d: res['diffs'].append(f'cell {i} ({cell.source.splitlines()[0][:60]!r}): {d}')
             raw['cells'][i]['outputs'] = new

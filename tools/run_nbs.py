@@ -73,10 +73,11 @@ def normalise_text(s: str) -> str:
     s = _PBAR.sub('<progress>', s)
     s = _ADDR.sub(r'\1\2', s)
     s = _HEX.sub('0x…', s)
+    # the repository and its shared folder first: a clone may itself lie in the temporary folder
+    s = s.replace(str(ROOT.parent / 'shared'), '../shared').replace(str(ROOT), '<repo>')
     tmp = os.path.realpath(tempfile.gettempdir())
     for t in {tmp, tempfile.gettempdir()}:
         s = re.sub(re.escape(t) + r'/[\w.\-]+', '<tmp>', s)
-    s = s.replace(str(ROOT.parent / 'shared'), '../shared').replace(str(ROOT), '<repo>')
     return _DUR.sub('<time>', s)
 
 

@@ -2,7 +2,7 @@
 
 # %% ../nbs/21_cli.ipynb #9ea9a4c3
 from __future__ import annotations
-import importlib, sys
+import importlib, os, sys
 
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'CONFIGS', 'INPUT_ERRORS', 'command_config', 'config_help', 'usage', 'expected_errors', 'main']
@@ -52,9 +52,8 @@ def expected_errors() -> tuple:
     own = tuple(getattr(sys.modules[m], n) for m, n in INPUT_ERRORS if m in sys.modules)
     return (ConfigError, GazeDataError, FileNotFoundError, *own)
 
-def main(argv: list[str] | None = None  # arguments after the program name (default: sys.argv[1:])
-        ) -> int:
-    "Entry point of the `gazeqwen` console script."
+def _main(argv: list[str] | None = None) -> int:
+    "The dispatch of `main`."
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = '--debug' in argv
     argv = [a for a in argv if a != '--debug']
@@ -75,3 +74,10 @@ def main(argv: list[str] | None = None  # arguments after the program name (defa
         msg, own = ' '.join(str(e).split()), f'gazeqwen {cmd}: '
         print(own + 'error: ' + (msg[len(own):] if msg.startswith(own) else msg), file=sys.stderr); return 2
     return int(rc or 0)
+
+def main(argv: list[str] | None = None  # arguments after the program name (default: sys.argv[1:])
+        ) -> int:
+    "Entry point of the `gazeqwen` console script."
+    try: return _main(argv)
+    except BrokenPipeError:  # output piped into a reader that stopped early (`gazeqwen train --help | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0

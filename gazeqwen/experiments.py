@@ -270,18 +270,23 @@ def _rel(p, root: Path) -> str:
     try: return str(p.relative_to(root.resolve()))
     except ValueError: return str(p)
 
-def prepare_preset(preset: Preset, root: Path) -> dict:
+def prepare_preset(preset: Preset,      # the preset
+                   root: Path,          # repository root
+                   build: bool = True   # False: name the embedded folders without generating them (a dry run)
+                  ) -> dict:
     "Placeholder values of a preset; builds (or reuses) the embedded default when the preset names one."
     work = root / preset.work
     if preset.embedded:
         try: from gazeqwen.stage0 import embedded_default
         except ImportError as e: raise ConfigError(f'preset {preset.name!r} needs gazeqwen.stage0.embedded_default ({e})') from None
-        model_path, data_root = embedded_default(work / 'embedded', preset.embedded)
+        model_path, data_root = embedded_default(work / 'embedded', preset.embedded, build=build)
     else: model_path, data_root = preset.model_path, preset.data_root
     ctx = dict(results=_rel(root / preset.results, root), work=_rel(work, root), model_path=_rel(model_path, root),
                data_root=_rel(data_root, root), label=preset.label or '')
     if preset.confirm_seed is not None:
-        ctx['confirm_data_root'] = _rel(confirmation_draw(work / 'embedded', preset.embedded, preset.confirm_seed, model_path), root)
+        draw = (confirmation_draw(work / 'embedded', preset.embedded, preset.confirm_seed, model_path) if build
+                else draw_root(work / 'embedded', preset.embedded, preset.confirm_seed))
+        ctx['confirm_data_root'] = _rel(draw, root)
     return ctx
 
 def reproduce(preset: str = 'default',       # preset of the run list
@@ -300,9 +305,7 @@ def reproduce(preset: str = 'default',       # preset of the run list
     P = presets[preset]
     runs = preset_runs(runs, preset)
     order = run_order(runs, only)
-    ctx = prepare_preset(P, root) if not dry_run or P.embedded is None else dict(
-        results=P.results, work=P.work, model_path='<embedded>', data_root='<embedded>', label=P.label or '',
-        **({'confirm_data_root': f'<confirmation draw, master seed {P.confirm_seed}>'} if P.confirm_seed is not None else {}))
+    ctx = prepare_preset(P, root, build=not dry_run)  # a dry run names the same folders, so finished runs show 'skip'
     work, results = root / P.work, root / P.results
     out, t_all = [], time.time()
     print(numerics_line(), flush=True)

@@ -345,14 +345,15 @@ def embedded_default(workdir: Path | str = 'cache/embedded',  # cache folder
                      preset: str = 'default',                 # 'default' | 'smoke'
                      progress: bool = True,                   # progress bars
                      synth_overrides: dict | None = None,     # extra SynthConfig settings
-                     stage0_overrides: dict | None = None     # extra Stage0Config settings
+                     stage0_overrides: dict | None = None,    # extra Stage0Config settings
+                     build: bool = True                       # False: only name the folders (nothing is generated)
                     ) -> tuple[Path, Path]:
     "`(model_path, data_root)` of the embedded default, generated and cached on first use."
     if preset not in PRESETS: raise ValueError(f'unknown preset {preset!r}; use one of {sorted(PRESETS)}')
     workdir = Path(workdir)
     scfg = SynthConfig.default(**{'option_order': 'canonical', **PRESETS[preset]['synth'], **(synth_overrides or {})})
     data_root = workdir / f'data-{preset}-{_hash(scfg.fingerprint())}'
-    if not (data_root / '.complete').is_file():
+    if build and not (data_root / '.complete').is_file():
         tmp = data_root.with_name(data_root.name + '.tmp')
         shutil.rmtree(tmp, ignore_errors=True)
         generate_dataset(tmp, scfg, progress=progress)
@@ -362,7 +363,7 @@ def embedded_default(workdir: Path | str = 'cache/embedded',  # cache folder
            if (s0.vjepa_steps or not k.startswith('vjepa_')) and (s0.vision_steps or not k.startswith('vision_'))
            and (v or k not in ('kinds', 'name_colour'))}
     model_path = workdir / f'tiny-{preset}-{_hash(key, data_root.name)}'
-    if not (model_path / '.complete').is_file():
+    if build and not (model_path / '.complete').is_file():
         tmp = model_path.with_name(model_path.name + '.tmp')
         shutil.rmtree(tmp, ignore_errors=True)
         build_tiny_model(tmp, seed=s0.model_seed, extra_words=dataset_words(data_root))

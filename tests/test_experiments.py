@@ -3,7 +3,7 @@ import json, os, shutil, subprocess, sys, time
 from pathlib import Path
 import pytest
 
-from gazeqwen.experiments import load_runs, run_order, preset_runs, reproduce, tagged_copy, toy_repo, notebook_path
+from gazeqwen.experiments import load_runs, run_order, preset_runs, reproduce, tagged_copy, toy_repo, notebook_path, draw_root
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -42,7 +42,7 @@ def test_full_preset_wiring(full, base, capsys):
     assert set(bplan) < set(plan)
     for n, r in bplan.items(): assert plan[n]['hash'] == r['hash'], n
     results, work = presets[full].results, presets[full].work
-    confirm = f'<confirmation draw, master seed {presets[full].confirm_seed}>'
+    confirm = str(draw_root(Path(work) / 'embedded', presets[full].embedded, presets[full].confirm_seed))
     assert presets[full].confirm_seed not in (None, 0)  # the default draw has master seed 0
     folders = {}
     for n, r in plan.items():
@@ -135,5 +135,10 @@ def test_make_smoke_chain():
         assert (res / 'tables' / f'accuracy_{proto}.md').is_file()
         assert (res / 'figures' / f'discordant_{proto}.png').is_file()
     assert (res / 'audit' / 'audit.json').is_file()
+    # the dry run names the same embedded folders as the real run, so it plans to skip every finished run
+    d = subprocess.run([str(BIN / 'gazeqwen'), 'reproduce', '--preset', 'smoke', '--dry-run'], cwd=ROOT,
+                       capture_output=True, text=True, env=ENV, timeout=300)
+    plan = [l for l in d.stdout.splitlines() if l.startswith('[')]
+    assert d.returncode == 0 and plan and all(l.endswith(': skip') for l in plan), d.stdout + d.stderr
     # speed is measured in benchmarks/, not asserted in tests: the time is reported, never a pass/fail condition
     print(f'smoke chain took {dt:.0f} s')

@@ -29,12 +29,11 @@ os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
 from gazeqwen.utils import provenance, write_json, set_seed
 from gazeqwen.data import GazeItem
 from gazeqwen.video import write_video, read_clip
-from gazeqwen.tiny import build_tiny_model, tiny_vjepa_config, build_prompt
-from gazeqwen.vjepa_features import VJEPA21Encoder
+from gazeqwen.tiny import tiny_vjepa_config, build_prompt
 from gazeqwen.model import GazeLens
 from gazeqwen.lora import apply_lora, get_lora_params, get_lora_state_dict, load_lora_state_dict
 from gazeqwen.hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
-from gazeqwen.pipeline import get_protocol, load_backbone, save_tiny_vjepa, prepare_items, answer_logits, answer_loss
+from gazeqwen.pipeline import get_protocol, load_backbone, build_tiny_backbone, prepare_items, answer_logits, answer_loss
 from gazeqwen.train import TrainConfig, make_optimizer, augment_scanpath, item_generator
 
 perf = time.perf_counter
@@ -405,8 +404,7 @@ def main(argv=None):
         # ---- shared setup: data, the tiny model twice (sdpa for our path, eager for the plain one), LoRA ------------
         videos = make_videos(tmp / 'videos', a.videos, a.seed)
         items = make_items(videos, a.per_video, a.seed)
-        mdir = build_tiny_model(tmp / 'tiny', seed=a.seed)
-        torch.manual_seed(a.seed); save_tiny_vjepa(VJEPA21Encoder(**tiny_vjepa_config()), tiny_vjepa_config(), mdir)
+        mdir = build_tiny_backbone(tmp / 'tiny', seed=a.seed)
         fast = load_backbone(mdir, attn_implementation='sdpa')
         plain = load_backbone(mdir, attn_implementation='eager')
         for bb in (fast, plain): apply_lora(bb.model, rank=8, alpha=16.0)

@@ -49,18 +49,8 @@ def settings() -> dict:
 
 def build(root: Path) -> tuple:
     "A small synthetic benchmark and an untrained tiny model with its V-JEPA (built once, in this process)."
-    import torch
-    from gazeqwen.synth import SynthConfig, generate_dataset
-    from gazeqwen.tiny import build_tiny_model, tiny_vjepa_config
-    from gazeqwen.vjepa_features import VJEPA21Encoder
-    from gazeqwen.pipeline import save_tiny_vjepa
-    from gazeqwen.stage0 import dataset_words
-    data = root / 'data'
-    generate_dataset(data, SynthConfig.small(n_videos=6, option_order='canonical'), progress=False)
-    model = build_tiny_model(root / 'tiny', seed=0, extra_words=dataset_words(data))
-    torch.manual_seed(0)
-    save_tiny_vjepa(VJEPA21Encoder(**tiny_vjepa_config()), tiny_vjepa_config(), model)
-    return model, data
+    from gazeqwen.stage0 import small_tiny_env
+    return small_tiny_env(root, n_videos=6, option_order='canonical')
 
 
 def tensor_digest(sd: dict) -> str:

@@ -12,15 +12,16 @@ from transformers.modeling_outputs import BaseModelOutputWithPooling
 
 from .data import GazeItem, LETTERS, GazeDataError
 from .video import read_clip, VideoClip
-from .tiny import load_model_and_processor, answer_token_ids, build_prompt
+from .tiny import load_model_and_processor, answer_token_ids, build_prompt, build_tiny_model, tiny_vjepa_config
 from .vjepa_features import VJEPAFeatureExtractor, VJEPA21Encoder, load_vjepa21_checkpoint
 from .hooks import GazeLensContext, register_gazelens_hooks, remove_gazelens_hooks
 log = logging.getLogger('gazeqwen.pipeline')
 
 # %% auto #0
 __all__ = ['log', 'PROTOCOLS', 'VJEPA_IN_MODEL_DIR', 'ANSWER_LETTERS', 'FROZEN_FIELDS', 'Protocol', 'get_protocol', 'Backbone',
-           'backbone_fingerprint', 'save_tiny_vjepa', 'pixel_budget', 'load_backbone', 'Prepared', 'prefetched',
-           'Skipped', 'prepare_items', 'make_batch', 'option_mask', 'answer_logits', 'answer_loss']
+           'backbone_fingerprint', 'save_tiny_vjepa', 'build_tiny_backbone', 'pixel_budget', 'load_backbone',
+           'Prepared', 'prefetched', 'Skipped', 'prepare_items', 'make_batch', 'option_mask', 'answer_logits',
+           'answer_loss']
 
 # %% ../nbs/12_pipeline.ipynb #3d7b01d1
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +89,16 @@ def save_tiny_vjepa(encoder: VJEPA21Encoder,  # the narrow encoder
     p = Path(model_dir) / VJEPA_IN_MODEL_DIR
     torch.save({'arch': dict(arch), 'ema_encoder': encoder.state_dict()}, p)
     return p
+
+def build_tiny_backbone(model_dir: Path | str,  # folder to write (created)
+                        seed: int = 0,          # initialisation seed of both models
+                        extra_words=()          # more tokenizer words (e.g. `gazeqwen.stage0.dataset_words(data_root)`)
+                       ) -> Path:
+    "An untrained tiny Qwen2.5-VL with a random narrow V-JEPA 2.1 stored beside it; returns the folder."
+    model_dir = build_tiny_model(model_dir, seed=seed, extra_words=extra_words)
+    torch.manual_seed(seed)
+    save_tiny_vjepa(VJEPA21Encoder(**tiny_vjepa_config()), tiny_vjepa_config(), model_dir)
+    return model_dir
 
 def _load_encoder(model_dir: Path, vjepa_checkpoint) -> VJEPA21Encoder:
     if vjepa_checkpoint is not None: return load_vjepa21_checkpoint(vjepa_checkpoint)

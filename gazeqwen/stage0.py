@@ -15,12 +15,13 @@ from .synth import SynthConfig, generate_dataset, NAMES, COLOURS
 from .tiny import build_tiny_model, tiny_vjepa_config, load_model_and_processor, answer_token_ids, build_prompt
 from .vjepa_features import VJEPA21Encoder
 from transformers.modeling_outputs import BaseModelOutputWithPooling
-from .pipeline import save_tiny_vjepa, answer_loss, option_mask, pixel_budget, prefetched
+from .pipeline import save_tiny_vjepa, build_tiny_backbone, answer_loss, option_mask, pixel_budget, prefetched
 log = logging.getLogger('gazeqwen.stage0')
 
 # %% auto #0
 __all__ = ['log', 'PRESETS', 'stage0_questions', 'Stage0Config', 'train_stage0', 'token_colour_labels', 'standin_clips',
-           'pretrain_vjepa_standin', 'vision_clips', 'pretrain_vision_tower', 'dataset_words', 'embedded_default']
+           'pretrain_vjepa_standin', 'vision_clips', 'pretrain_vision_tower', 'dataset_words', 'embedded_default',
+           'small_tiny_env']
 
 # %% ../nbs/11a_stage0.ipynb #0ed1d32c
 def stage0_questions(data_root: Path | str,  # synthetic dataset folder
@@ -366,9 +367,7 @@ def embedded_default(workdir: Path | str = 'cache/embedded',  # cache folder
     if build and not (model_path / '.complete').is_file():
         tmp = model_path.with_name(model_path.name + '.tmp')
         shutil.rmtree(tmp, ignore_errors=True)
-        build_tiny_model(tmp, seed=s0.model_seed, extra_words=dataset_words(data_root))
-        torch.manual_seed(s0.model_seed)
-        save_tiny_vjepa(VJEPA21Encoder(**tiny_vjepa_config()), tiny_vjepa_config(), tmp)
+        build_tiny_backbone(tmp, seed=s0.model_seed, extra_words=dataset_words(data_root))
         tower = pretrain_vision_tower(tmp, data_root, s0, progress=progress) if s0.vision_steps > 0 else None
         if s0.epochs > 0: rep = train_stage0(tmp, data_root, s0, progress)
         else: rep = dict(provenance(s0), language_model='not trained (epochs = 0): it keeps its random initialisation')
@@ -377,3 +376,13 @@ def embedded_default(workdir: Path | str = 'cache/embedded',  # cache folder
         write_json(tmp / 'stage0_report.json', rep)
         (tmp / '.complete').write_text('ok\n'); shutil.rmtree(model_path, ignore_errors=True); tmp.rename(model_path)
     return model_path, data_root
+
+# %% ../nbs/11a_stage0.ipynb #e956ca61
+def small_tiny_env(root: Path | str,  # empty folder; gets `data/` and `tiny/`
+                   seed: int = 0,     # initialisation seed of the tiny models
+                   **synth            # `SynthConfig.small` settings (e.g. `n_videos=6, option_order='canonical'`)
+                  ) -> tuple[Path, Path]:
+    "`(model_path, data_root)`: a small synthetic benchmark and an untrained tiny base that knows its words."
+    root = Path(root); data = root / 'data'
+    generate_dataset(data, SynthConfig.small(**synth), progress=False)
+    return build_tiny_backbone(root / 'tiny', seed=seed, extra_words=dataset_words(data)), data

@@ -11,11 +11,8 @@ LETTERS = 'ABCDEFGH'
 @pytest.fixture(scope='module')
 def wide_env(tmp_path_factory):
     "(model_path, data_root): synth --small with 8-option OAR questions (every second one cut to 5), a random tiny model."
-    import torch
     from gazeqwen.synth import SynthConfig, generate_dataset
-    from gazeqwen.tiny import build_tiny_model, tiny_vjepa_config
-    from gazeqwen.vjepa_features import VJEPA21Encoder
-    from gazeqwen.pipeline import save_tiny_vjepa
+    from gazeqwen.pipeline import build_tiny_backbone
     from gazeqwen.stage0 import dataset_words
     root = tmp_path_factory.mktemp('wide_env')
     data = root / 'data'
@@ -29,10 +26,7 @@ def wide_env(tmp_path_factory):
         keep = [t for t in texts if t == ans or t in others]
         q['options'] = [f'{L}. {t}' for L, t in zip(LETTERS, keep)]; q['answer'] = LETTERS[keep.index(ans)]
     f.write_text(json.dumps(entries, indent=1))
-    model = build_tiny_model(root / 'tiny', seed=0, extra_words=dataset_words(data))
-    torch.manual_seed(0)
-    save_tiny_vjepa(VJEPA21Encoder(**tiny_vjepa_config()), tiny_vjepa_config(), model)
-    return model, data
+    return build_tiny_backbone(root / 'tiny', seed=0, extra_words=dataset_words(data)), data
 
 
 def _n_options(data):

@@ -11,6 +11,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from transformers import Qwen2_5_VLConfig
 from .model import GazeLens, migrate_legacy_keys
+from .utils import state_dict_diff
 
 # %% auto #0
 __all__ = ['RESERVED_KEYS', 'SAFETENSORS_FORMAT', 'qwen25vl_7b_config', 'count_parameters', 'CheckpointError',
@@ -132,11 +133,8 @@ def _strict_f_theta(config: dict, sd: dict, path) -> GazeLens:
     "f_theta built from `config` with `sd` loaded strictly, or an error listing missing/unexpected/mismatched keys."
     try: f_theta = GazeLens(**config)
     except (TypeError, ValueError) as e: raise CheckpointError(f"{path}: f_theta config {config} is invalid: {e}") from e
-    own = f_theta.state_dict()
     sd = dict(sd); migrate_legacy_keys(sd)  # legacy flat names -> per-sub-module names
-    missing, unexpected = [k for k in own if k not in sd], [k for k in sd if k not in own]
-    shapes = [f"{k} {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}" for k in own
-              if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
+    missing, unexpected, shapes = state_dict_diff(f_theta.state_dict(), sd)
     if missing or unexpected or shapes:
         raise CheckpointError(f"{path}: f_theta state_dict does not match GazeLens(**config): "
                               f"{len(missing)} missing keys {missing}; {len(unexpected)} unexpected keys {unexpected}; "

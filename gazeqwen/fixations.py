@@ -353,17 +353,18 @@ def read_egoexolearn(path: Path | str,            # .npy / .npz / .csv with per-
 # %% ../nbs/10_fixations.ipynb #cd8410de
 EGO4D_COLUMNS = ('canonical_timestamp_s', 'norm_pos_x', 'norm_pos_y', 'confidence')
 
-def _need_columns(df, path, cols):
-    "Stop naming the file when a needed column is absent."
+def _gaze_table(path: Path, cols) -> pd.DataFrame:
+    "The CSV at `path` as text columns; stops naming the file when a needed column is absent or no row is there."
+    df = _read_csv(path)
     miss = [c for c in cols if c not in df.columns]
     if miss: _fail(path, 1, f"missing columns {miss} (expected {list(cols)}), found {list(df.columns)}")
+    if len(df) == 0: _fail(path, 2, "no gaze rows")
+    return df
 
 def ego4d_samples(path: Path | str  # Ego4D gaze CSV
                  ) -> tuple:
     "`(t, x, y, confidence, df)` of an Ego4D gaze CSV, checked line by line (float64; missing coordinates NaN)."
-    path = Path(path); df = _read_csv(path)
-    _need_columns(df, path, EGO4D_COLUMNS)
-    if len(df) == 0: _fail(path, 2, "no gaze rows")
+    path = Path(path); df = _gaze_table(path, EGO4D_COLUMNS)
     t = _numeric(df, 'canonical_timestamp_s', path)
     x, y = _numeric(df, 'norm_pos_x', path, allow_missing=True), _numeric(df, 'norm_pos_y', path, allow_missing=True)
     c = _numeric(df, 'confidence', path, allow_missing=True)
@@ -409,9 +410,7 @@ def _bool_column(df, col, path) -> np.ndarray:
 def holoassist_rows(path: Path | str  # `{session}_gaze_2d.csv`
                    ) -> tuple:
     "`(frame, u, v, valid, in_frame, df)` of a HoloAssist gaze CSV, checked line by line."
-    path = Path(path); df = _read_csv(path)
-    _need_columns(df, path, HOLOASSIST_COLUMNS)
-    if len(df) == 0: _fail(path, 2, "no gaze rows")
+    path = Path(path); df = _gaze_table(path, HOLOASSIST_COLUMNS)
     f = _numeric(df, 'frame_idx', path)
     bad = (f < 0) | (f != np.floor(f))
     if bad.any(): i = int(np.flatnonzero(bad)[0]); _fail(path, _line(df, i), f"frame_idx {df['frame_idx'].iloc[i]!r} is not a frame number")

@@ -11,8 +11,8 @@ import numpy as np  # torch is imported inside the functions that need it: `gaze
 __all__ = ['NUMERICS_THREADS', 'PROVENANCE_PACKAGES', 'log', 'repo_root', 'shared_dir', 'real_fixtures', 'reference_fixtures',
            'include_file', 'set_seed', 'pinned_numerics', 'numerics_env', 'numerics_state', 'git_revision',
            'package_versions', 'to_jsonable', 'provenance', 'write_json', 'ConfigError', 'GazeDataError', 'from_dict',
-           'short_list', 'read_jsonl', 'append_jsonl', 'UsageError', 'CliParser', 'config_fields', 'parse_bool',
-           'config_parser', 'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
+           'short_list', 'state_dict_diff', 'read_jsonl', 'append_jsonl', 'UsageError', 'CliParser', 'config_fields',
+           'parse_bool', 'config_parser', 'config_from_argv', 'ResumeMismatchError', 'fingerprint_diff', 'check_resume']
 
 # %% ../nbs/90_utils.ipynb #0cba4b5b
 def repo_root(start: Path | str | None = None  # where to start looking (default: this file, then the working directory)
@@ -203,6 +203,16 @@ def short_list(items,        # keys, ids, ... (any iterable)
     "The first `n` of `items`, sorted and comma-separated, with the count in all when some are left out."
     items = sorted(items)
     return ', '.join(map(fmt, items[:n])) + (f', … ({len(items)} in all)' if len(items) > n else '')
+
+# %% ../nbs/90_utils.ipynb #ffd36b7c
+def state_dict_diff(own: dict,  # the module's own `state_dict()`
+                    sd: dict    # the state dict read from a file
+                   ) -> tuple[list, list, list]:
+    "`(missing, unexpected, mis-shaped)`: keys of `own` absent from `sd`, keys of `sd` absent from `own`, and `'key: file (…) vs model (…)'`."
+    missing, unexpected = [k for k in own if k not in sd], [k for k in sd if k not in own]
+    shapes = [f'{k}: file {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}' for k in own
+              if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
+    return missing, unexpected, shapes
 
 # %% ../nbs/90_utils.ipynb #1a471675
 def read_jsonl(path: Path | str,   # JSONL file (missing file = no rows)

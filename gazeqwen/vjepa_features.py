@@ -6,7 +6,7 @@ import math, os, pickle
 from pathlib import Path
 import numpy as np, torch
 import torch.nn as nn, torch.nn.functional as F
-from .utils import short_list
+from .utils import short_list, state_dict_diff
 
 # %% auto #0
 __all__ = ['VJEPA21_CHECKPOINT_NAME', 'VJEPA21_CHECKPOINT_HELP', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ROPE_PRETRAIN_GRID',
@@ -232,10 +232,7 @@ def strict_load_encoder(encoder: nn.Module,  # model to fill
                         source: str = 'state dict'  # where `sd` came from (named in errors)
                        ):
     "`load_state_dict(strict=True)` with an error that lists missing, unexpected and mis-shaped keys."
-    own = encoder.state_dict()
-    missing, unexpected = set(own) - set(sd), set(sd) - set(own)
-    shape = [f'{k}: checkpoint {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}'
-             for k in own if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
+    missing, unexpected, shape = state_dict_diff(encoder.state_dict(), sd)
     if missing or unexpected or shape:
         raise ValueError(f'{source} does not match the V-JEPA 2.1 encoder: {len(missing)} missing keys [{short_list(missing, 20)}]; '
                          f'{len(unexpected)} unexpected keys [{short_list(unexpected, 20)}]; {len(shape)} shape mismatches '

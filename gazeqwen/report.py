@@ -450,8 +450,7 @@ def full_timing(results_dir: Path | str  # results folder
     groups = {'`make reproduce` (default preset): every run': sorted(f for f in r.glob('*/run.json') if f.parent.name != 'report_full'),
               '`make reproduce-full` adds: trainings of seeds 1 and 2': sorted(r.glob('seed*/train_*/run.json')),
               '`make reproduce-full` adds: their evaluations': sorted(r.glob('seed*/eval_*/run.json')),
-              '`make reproduce-full` adds: evaluations on the confirmation draw': sorted(r.glob('confirm/**/run.json')),
-              '`make reproduce-full` adds: the final report': sorted(r.glob('report_full/run.json'))}
+              '`make reproduce-full` adds: evaluations on the confirmation draw': sorted(r.glob('confirm/**/run.json'))}
     if not any(v for k, v in groups.items() if 'adds' in k): return {}
     rows = ['| runs | count | wall clock, sum (min) |', '|---|---|---|']
     s0 = r / 'stage0_report.json'
@@ -461,7 +460,8 @@ def full_timing(results_dir: Path | str  # results folder
         secs = [json.loads(f.read_text()).get('seconds') for f in fs]
         rows.append(f'| {k} | {len(fs)} | {sum(x for x in secs if x) / 60:.1f} |')
     return {'tables/timing_full.md': '\n'.join(rows) + "\n\nSums of each run's wall clock (`run.json`) and the stage-0 training "
-            "time (`stage0_report.json`); writing the synthetic videos (under a minute) is not included. The runs share the "
+            "time (`stage0_report.json`); writing the synthetic videos (under a minute each draw) and the final report (under "
+            "a minute) are not included. The runs share the "
             'machine with whatever else runs on it, so times change from one run to the next.'}
 
 # %% ../nbs/16_report.ipynb #bb409413

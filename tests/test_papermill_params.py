@@ -47,3 +47,15 @@ def test_papermill_injects_after_the_parameters_cell(tmp_path):
     cfg = ''.join(''.join(o.get('data', {}).get('text/plain', '')) for o in nb['cells'][i + 2].get('outputs', []))
     assert f"model_path='{tmp_path / 'no_model'}'" in cfg and 'max_items=8' in cfg and 'epochs=1' in cfg, cfg
     assert str(tmp_path / 'no_model') in r.stderr + r.stdout  # the error names the missing model folder
+
+@pytest.mark.parametrize('path', EXPERIMENTS, ids=lambda p: p.stem)
+def test_papermill_infers_every_parameter(path, caplog):
+    """`papermill --help-notebook` (`inspect_notebook`) reads every assignment of the parameters cell: a second '=' on a
+    line (in a comment, say) makes papermill skip it with 'Unable to parse line', printed during every run."""
+    import ast, papermill as pm
+    (cell,) = params_cells(json.loads(path.read_text()))
+    names = [t.id for node in ast.parse(''.join(cell['source'])).body if isinstance(node, ast.Assign) for t in node.targets]
+    with caplog.at_level('WARNING', logger='papermill'):
+        found = pm.inspect_notebook(str(path))
+    assert not [r.getMessage() for r in caplog.records if 'Unable to parse' in r.getMessage()]
+    assert sorted(found) == sorted(names), (path.name, sorted(set(names) ^ set(found)))

@@ -4,7 +4,7 @@ No weights can be downloaded here, so both are randomly initialised at the real 
 released layouts (`save_pretrained` folder; `.pt` with `ema_encoder` and `module.backbone.` key prefixes); then the
 package loads them the way a user loads the real ones (`model_path=`, `vjepa_checkpoint=`, `dtype='bfloat16'`,
 `device='cuda'`), trains f_theta + LoRA for a few steps on a small synthetic dataset and evaluates `no_gaze`,
-`lora_only` and `gazeqwen` on it. Checked against REFERENCE.md: the base parameter count (8,292,166,656), LoRA's
+`lora_only` and `gazeqwen` on it. Checked against the reference system's numbers: the base parameter count (8,292,166,656), LoRA's
 (2,523,136), the reference f_theta's (10,807,324) and the injection layers (6, 13, 20, 27); plus finite losses and
 probabilities, the timings (items/s of batched evaluation, injection overhead) and peak GPU memory. Random weights say
 nothing about accuracy. Output: one JSON file.

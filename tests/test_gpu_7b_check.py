@@ -1,5 +1,5 @@
 """benchmarks/gpu_7b_check.py, dry-run at tiny shapes on the CPU: the script the GPU check runs still works, and its
-parameter counting agrees with REFERENCE's 7B LoRA count."""
+parameter counting agrees with the reference system's 7B LoRA count."""
 import importlib.util, json
 from pathlib import Path
 

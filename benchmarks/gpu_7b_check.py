@@ -88,6 +88,16 @@ def main(argv=None) -> int:
     cuda = a.device.startswith('cuda')
     if cuda and not torch.cuda.is_available():
         print('gpu_7b_check: no CUDA device here', file=sys.stderr); return 2
+    if cuda: return run(a, cuda)
+    # CPU dry run in bfloat16: PyTorch's bf16 flash-attention kernel on the CPU packs its inputs with AVX-512 whenever the
+    # hardware has it, even when ATEN_CPU_CAPABILITY selects another kernel path, and then fails ('pack_vnni2 is only
+    # supported when avx512 is supported'). SDPA's math backend computes the same attention on any CPU.
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    with sdpa_kernel([SDPBackend.MATH]): return run(a, cuda)
+
+
+def run(a, cuda: bool) -> int:
+    "The check itself, with the parsed arguments."
     sync = torch.cuda.synchronize if cuda else (lambda: None)
     work = Path(a.work)
     if work.exists(): shutil.rmtree(work)

@@ -36,8 +36,8 @@ nbtest: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q tests
 
-## everything CI runs: sync check, notebook execution with output check, pytest
-test: sync-check nbtest pytest
+## everything CI runs: sync check, notebook execution with output check, the docs site (its tests read it), pytest
+test: sync-check nbtest docs pytest
 
 ## parity notebooks and README-number tests under other CPUs' kernel settings (AVX2, no SIMD, MKL, oneDNN, 1 and 2 threads)
 test-portable: $(STAMP)

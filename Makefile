@@ -72,7 +72,7 @@ screenshots: docs
 lab: $(STAMP)
 	$(BIN)/jupyter lab nbs
 
-## every README number: the default preset of runs.yaml on the embedded default (CPU, pinned numerics, about 35 min)
+## every README number: the default preset of runs.yaml on the embedded default (CPU, pinned numerics; times in README)
 reproduce: $(STAMP)
 	$(BIN)/gazeqwen reproduce
 

@@ -3,13 +3,13 @@
 Runs `gazeqwen.train.train` twice with the default preset's f_theta size, learning rates and gaze bias: once to fill
 the frozen-output cache, once timed. The model and data are the embedded default's when given (`--model-path`,
 `--data-root`, e.g. the folders `gazeqwen reproduce` prints), else a small synthetic benchmark (24 videos) with an
-untrained tiny base of the same architecture, written to a temporary folder.
+untrained tiny base of the same architecture. Everything it writes goes to a temporary folder, removed at the end.
 Each phase is timed by wrapping the function that does it; the rest (batching, augmentation, scheduling, saving) is
 "other". Prints a Markdown table; `--out` also writes JSON.
 
     .venv/bin/python benchmarks/profile_train.py [--model-path M --data-root D] [--items 480] [--epochs 2] [--out F]
 """
-import argparse, json, os, sys, tempfile, time
+import argparse, json, os, shutil, sys, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,6 +72,7 @@ def profile(mode: str, n_items: int, epochs: int, threads: int, protocol: str = 
         T.answer_logits, T.accuracy, T.prepare_items = originals['answer_logits'], originals['accuracy'], originals['prepare_items']
         torch.Tensor.backward, torch.nn.utils.clip_grad_norm_ = originals['backward'], originals['clip']
         pre.remove(); post.remove()
+        shutil.rmtree(root, ignore_errors=True)  # the temporary cache, runs and (without --model-path) benchmark
     phases = {k: v for k, v in clock.s.items() if not k.startswith('_')}
     phases['other (batching, augmentation, checkpoints)'] = total - sum(phases.values())
     return dict(mode=mode, protocol=protocol, model_path=str(model_path or 'small untrained tiny base'), items=n_items,

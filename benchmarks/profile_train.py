@@ -10,11 +10,11 @@ Each phase is timed by wrapping the function that does it; the rest (batching, a
     .venv/bin/python benchmarks/profile_train.py [--model-path M --data-root D] [--items 480] [--epochs 2] [--out F]
 """
 import argparse, json, os, shutil, sys, tempfile, time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from unittest.mock import patch
 from pathlib import Path
 
 import torch
-from torch.optim.optimizer import register_optimizer_step_pre_hook, register_optimizer_step_post_hook
 
 import gazeqwen.train as T
 from gazeqwen.stage0 import small_tiny_env
@@ -52,29 +52,27 @@ def profile(mode: str, n_items: int, epochs: int, threads: int, protocol: str = 
                                     n_latents=8, d_latent=32, lr=3e-3, lora_lr=1e-3, heatmap_bias=6.0,
                                     num_threads=threads, progress=False, **k)
     T.train(cfg(out_dir=str(root / 'warm'), prepare_only=True))  # frozen outputs into the cache
-    clock = Clock()
-    originals = dict(answer_logits=T.answer_logits, accuracy=T.accuracy, prepare_items=T.prepare_items,
-                     clip=torch.nn.utils.clip_grad_norm_, backward=torch.Tensor.backward)
-    T.answer_logits = clock.wrap('forward', originals['answer_logits'])
-    T.accuracy = clock.wrap('validation', originals['accuracy'])
-    T.prepare_items = clock.wrap('frozen outputs (read from cache)', originals['prepare_items'])
-    torch.Tensor.backward = clock.wrap('backward', originals['backward'])
-    torch.nn.utils.clip_grad_norm_ = clock.wrap('optimizer (clip, AdamW, schedule)', originals['clip'])
-    pre = register_optimizer_step_pre_hook(lambda *a: clock.s.__setitem__('_t', time.perf_counter()))
-    post = register_optimizer_step_post_hook(
-        lambda *a: clock.s.__setitem__('optimizer (clip, AdamW, schedule)',
-                                       clock.s.get('optimizer (clip, AdamW, schedule)', 0.0) + time.perf_counter() - clock.s.pop('_t')))
+    clock, OPT = Clock(), 'optimizer (clip, AdamW)'
+
+    base_make_optimizer = T.make_optimizer
+
+    def make_optimizer(*a, **k):  # the run's optimizer, its step timed (the schedule's state is saved: left as it is)
+        opt, sched = base_make_optimizer(*a, **k)
+        opt.step = clock.wrap(OPT, opt.step)
+        return opt, sched
     try:
-        t0 = time.perf_counter()
-        log = T.train(cfg(out_dir=str(root / 'timed')))
-        total = time.perf_counter() - t0
-    finally:
-        T.answer_logits, T.accuracy, T.prepare_items = originals['answer_logits'], originals['accuracy'], originals['prepare_items']
-        torch.Tensor.backward, torch.nn.utils.clip_grad_norm_ = originals['backward'], originals['clip']
-        pre.remove(); post.remove()
-        shutil.rmtree(root, ignore_errors=True)  # the temporary cache, runs and (without --model-path) benchmark
-    phases = {k: v for k, v in clock.s.items() if not k.startswith('_')}
-    phases['other (batching, augmentation, checkpoints)'] = total - sum(phases.values())
+        with ExitStack() as patches:  # every patch is undone on leaving, also after an error
+            for obj, name, label in ((T, 'answer_logits', 'forward'), (T, 'accuracy', 'validation'),
+                                     (T, 'prepare_items', 'frozen outputs (read from cache)'),
+                                     (torch.Tensor, 'backward', 'backward'), (torch.nn.utils, 'clip_grad_norm_', OPT)):
+                patches.enter_context(patch.object(obj, name, clock.wrap(label, getattr(obj, name))))
+            patches.enter_context(patch.object(T, 'make_optimizer', make_optimizer))
+            t0 = time.perf_counter()
+            log = T.train(cfg(out_dir=str(root / 'timed')))
+            total = time.perf_counter() - t0
+    finally: shutil.rmtree(root, ignore_errors=True)  # the temporary cache, runs and (without --model-path) benchmark
+    phases = dict(clock.s)
+    phases['other (batching, augmentation, schedule, checkpoints)'] = total - sum(phases.values())
     return dict(mode=mode, protocol=protocol, model_path=str(model_path or 'small untrained tiny base'), items=n_items,
                 epochs=epochs, threads=threads, optimizer_steps=len(log['step_losses']),
                 total_s=total, seconds=phases)
